@@ -1,0 +1,1 @@
+"""docket-cli: the `docket` command."""

@@ -1,0 +1,87 @@
+"""docket: schedule async functions now or later, under keys you can replace or cancel.
+
+Everything users import comes from here. ``Worker`` lives in the docket-worker package and is
+imported on first use, so a web server that installs only docket-client never loads it.
+"""
+
+import importlib.metadata
+import importlib.util
+from typing import TYPE_CHECKING, Any
+
+from ._docket import Docket as Docket
+from ._errors import DocketConnectionError as DocketConnectionError
+from ._errors import DocketError as DocketError
+from ._errors import InvalidScheduleError as InvalidScheduleError
+from ._errors import InvalidTaskError as InvalidTaskError
+from ._errors import MessageDecodeError as MessageDecodeError
+from ._errors import SerializationError as SerializationError
+from ._execution import Execution as Execution
+from ._markers import CurrentDocket as CurrentDocket
+from ._markers import CurrentExecution as CurrentExecution
+from ._markers import CurrentWorker as CurrentWorker
+from ._markers import Depends as Depends
+from ._markers import ExponentialRetry as ExponentialRetry
+from ._markers import Retry as Retry
+from ._markers import TaskArgument as TaskArgument
+from ._markers import TaskKey as TaskKey
+from ._markers import TaskLogger as TaskLogger
+
+if TYPE_CHECKING:
+    from docket_worker import Worker as Worker
+
+__version__ = importlib.metadata.version("docket-client")
+
+for _exported in (
+    Docket,
+    DocketConnectionError,
+    DocketError,
+    Execution,
+    ExponentialRetry,
+    InvalidScheduleError,
+    InvalidTaskError,
+    MessageDecodeError,
+    Retry,
+    SerializationError,
+):
+    _exported.__module__ = "docket"
+
+_CLIENT_NAMES = [
+    "CurrentDocket",
+    "CurrentExecution",
+    "CurrentWorker",
+    "Depends",
+    "Docket",
+    "DocketConnectionError",
+    "DocketError",
+    "Execution",
+    "ExponentialRetry",
+    "InvalidScheduleError",
+    "InvalidTaskError",
+    "MessageDecodeError",
+    "Retry",
+    "SerializationError",
+    "TaskArgument",
+    "TaskKey",
+    "TaskLogger",
+]
+_HAS_WORKER = importlib.util.find_spec("docket_worker") is not None
+
+__all__ = sorted(_CLIENT_NAMES + (["Worker"] if _HAS_WORKER else []))
+
+
+def __getattr__(name: str) -> Any:
+    if name == "Worker":
+        try:
+            from docket_worker import Worker
+        except ImportError as error:
+            raise ImportError(
+                "docket.Worker needs the docket-worker package: `uv add docket-worker` "
+                "(or pip install docket-worker)."
+            ) from error
+        globals()["Worker"] = Worker
+        return Worker
+    raise AttributeError(f"module 'docket' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return list(__all__)

@@ -1,0 +1,117 @@
+"""The Redis backend: each docket operation is one script call or one command."""
+
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
+
+from redis.asyncio import BlockingConnectionPool, Redis
+from redis.exceptions import ResponseError
+
+from .._keys import DocketKeys
+from .._scripts import AckEntry, Scripts
+from .._speedups import parse_stream_reply
+
+Message = tuple[bytes, bytes | None]
+"""(stream message id, envelope bytes or None when the entry has no payload)."""
+
+DEFAULT_MAX_CONNECTIONS = 8
+
+
+class RedisBackend:
+    """One docket's operations on a Redis server, over a small bounded connection pool."""
+
+    def __init__(
+        self, url: str, keys: DocketKeys, *, max_connections: int = DEFAULT_MAX_CONNECTIONS
+    ) -> None:
+        self.url = url
+        self.keys = keys
+        self.client = self._connect(max_connections)
+        self.scripts = Scripts(self.client, keys)
+
+    def _connect(self, max_connections: int) -> "Redis[Any]":
+        pool: BlockingConnectionPool[Any] = BlockingConnectionPool.from_url(
+            self.url, max_connections=max_connections, timeout=None
+        )
+        return Redis(connection_pool=pool)
+
+    def dedicated(self) -> "RedisBackend":
+        """A backend on its own single connection, for blocking reads and subscriptions."""
+        return type(self)(self.url, self.keys, max_connections=1)
+
+    async def ping(self) -> None:
+        await self.client.ping()
+
+    async def close(self) -> None:
+        await self.client.aclose(close_connection_pool=True)
+
+    # -- producer operations (docket-client) -------------------------------------------------
+
+    async def schedule(
+        self, key: str, token: str, when_ms: int, payload: bytes, *, immediate: bool, replace: bool
+    ) -> bool:
+        return await self.scripts.schedule(
+            key, token, when_ms, payload, immediate=immediate, replace=replace
+        )
+
+    async def cancel(self, key: str) -> bool:
+        return await self.scripts.cancel(key)
+
+    # -- consumer operations (docket-worker) -------------------------------------------------
+
+    async def ensure_group(self) -> None:
+        """Create the workers' consumer group, reading the stream from its start."""
+        try:
+            await self.client.xgroup_create(self.keys.stream, self.keys.group, id="0", mkstream=True)
+        except ResponseError as error:
+            if "BUSYGROUP" not in str(error):
+                raise
+
+    async def read(self, consumer: str, count: int, block_ms: int | None) -> list[Message]:
+        """Read up to `count` new messages, waiting up to `block_ms` when there are none."""
+        reply = await self.client.xreadgroup(
+            self.keys.group, consumer, {self.keys.stream: ">"}, count=count, block=block_ms
+        )
+        if not reply:
+            return []
+        return parse_stream_reply(reply[0][1])
+
+    async def claim_idle(
+        self, consumer: str, min_idle_ms: int, cursor: bytes, count: int
+    ) -> tuple[bytes, list[Message]]:
+        """Claim messages idle for `min_idle_ms` (their worker died), walking the PEL by cursor."""
+        reply = await self.client.xautoclaim(
+            self.keys.stream, self.keys.group, consumer, min_idle_ms, cursor, count=count
+        )
+        next_cursor, entries = reply[0], reply[1]
+        return next_cursor, parse_stream_reply(entries)
+
+    async def renew(self, consumer: str, message_ids: Sequence[bytes]) -> None:
+        """Reset the idle time of messages this worker still holds (its lease)."""
+        if message_ids:
+            await self.client.xclaim(
+                self.keys.stream, self.keys.group, consumer, 0, list(message_ids), justid=True
+            )
+
+    async def ack(self, entries: Sequence[AckEntry], now_ms: int) -> list[str]:
+        return await self.scripts.ack(entries, now_ms)
+
+    async def move_due(self, now_ms: int, limit: int) -> tuple[int, int | None]:
+        return await self.scripts.move_due(now_ms, limit)
+
+    async def backlog(self) -> tuple[int, int]:
+        """(messages in the stream, queued or running; executions parked for later)."""
+        async with self.client.pipeline(transaction=False) as pipe:
+            pipe.xlen(self.keys.stream)
+            pipe.zcard(self.keys.queue)
+            streamed, parked = await pipe.execute()
+        return int(streamed), int(parked)
+
+    async def wakeups(self) -> AsyncIterator[int]:
+        """Due times (ms) of executions that became the earliest parked one, as published."""
+        pubsub = self.client.pubsub()
+        try:
+            await pubsub.subscribe(self.keys.wake)
+            async for message in pubsub.listen():
+                if message["type"] == "message":
+                    yield int(message["data"])
+        finally:
+            await pubsub.aclose()

@@ -1,0 +1,69 @@
+"""Pure-Python reference kernels of the hot path: no I/O, bytes and ints in and out.
+
+``docket_speedups._kernels`` holds Cython twins with the same names, signatures and output
+bytes. Bump ``KERNEL_ABI`` whenever a signature or an output changes.
+"""
+
+from typing import Any
+
+import msgspec
+
+from ._errors import MessageDecodeError
+
+KERNEL_ABI = 1
+ENVELOPE_VERSION = 1
+
+# (version, key, function, when_ms, attempt, token, arguments)
+Envelope = tuple[int, str, str, int, int, str, bytes]
+
+_encoder = msgspec.msgpack.Encoder()
+_decoder = msgspec.msgpack.Decoder(Envelope)
+_any_decoder = msgspec.msgpack.Decoder()
+
+
+def encode_envelope(
+    key: str, function: str, when_ms: int, attempt: int, token: str, arguments: bytes
+) -> bytes:
+    """Encode one message as a msgpack array."""
+    return _encoder.encode((ENVELOPE_VERSION, key, function, when_ms, attempt, token, arguments))
+
+
+def decode_envelope(data: bytes) -> Envelope:
+    """Decode a message written by `encode_envelope`, refusing other versions."""
+    try:
+        envelope = _decoder.decode(data)
+    except msgspec.DecodeError as error:
+        raise MessageDecodeError(_describe_undecodable(data, error)) from None
+    if envelope[0] != ENVELOPE_VERSION:
+        raise MessageDecodeError(
+            f"message envelope version {envelope[0]} is not {ENVELOPE_VERSION}: "
+            "upgrade the worker to the docket version of the client that sent it."
+        )
+    return envelope
+
+
+def _describe_undecodable(data: bytes, error: Exception) -> str:
+    try:
+        raw: Any = _any_decoder.decode(data)
+    except msgspec.DecodeError:
+        raw = None
+    if isinstance(raw, list) and raw and isinstance(raw[0], int) and raw[0] != ENVELOPE_VERSION:
+        return (
+            f"message envelope version {raw[0]} is not {ENVELOPE_VERSION}: upgrade the worker "
+            "to the docket version of the client that sent it."
+        )
+    return f"message is not a docket envelope ({error}); it was not written by docket's client."
+
+
+def parse_stream_reply(reply: Any) -> list[tuple[bytes, bytes | None]]:
+    """Flatten an XREADGROUP/XAUTOCLAIM entry list into (message id, payload) pairs.
+
+    A payload is None when the entry has no ``d`` field (or was deleted under a claim).
+    """
+    parsed: list[tuple[bytes, bytes | None]] = []
+    for message_id, fields in reply:
+        payload = None
+        if fields:
+            payload = fields.get(b"d")
+        parsed.append((message_id, payload))
+    return parsed

@@ -1,0 +1,64 @@
+"""Every Redis key and channel name of a docket, and task-key generation; nothing else builds them.
+
+All of a docket's keys share the hash tag ``{name}``, so a docket lives in one cluster slot and
+dockets with different names never touch each other's keys. User task keys sit under
+``{name}:task:`` and cannot collide with the internal keys.
+"""
+
+from dataclasses import dataclass
+from uuid import uuid4
+
+from ._errors import InvalidScheduleError
+
+CONSUMER_GROUP = "docket-workers"
+
+
+@dataclass(frozen=True, slots=True)
+class DocketKeys:
+    """The names of one docket's Redis keys."""
+
+    name: str
+    stream: str
+    queue: str
+    dead: str
+    wake: str
+    task_prefix: str
+    workers: str
+    group: str = CONSUMER_GROUP
+
+    @classmethod
+    def for_docket(cls, name: str) -> "DocketKeys":
+        if not name or "{" in name or "}" in name:
+            raise InvalidScheduleError(
+                f"docket name {name!r} cannot be used: give a non-empty name without braces, "
+                "e.g. Docket(name='orders')."
+            )
+        tag = "{" + name + "}"
+        return cls(
+            name=name,
+            stream=f"{tag}:stream",
+            queue=f"{tag}:queue",
+            dead=f"{tag}:dead",
+            wake=f"{tag}:wake",
+            task_prefix=f"{tag}:task:",
+            workers=f"{tag}:workers",
+        )
+
+    def task(self, key: str) -> str:
+        """The hash that records the pending execution of a task key."""
+        return self.task_prefix + key
+
+
+def new_task_key() -> str:
+    """A fresh random key for a task scheduled without one."""
+    return str(uuid4())
+
+
+def check_task_key(key: str) -> str:
+    """Refuse keys that cannot name a task."""
+    if not isinstance(key, str) or not key:
+        raise InvalidScheduleError(
+            f"key={key!r} cannot name a task: pass a non-empty string, or leave key out "
+            "to get a random one."
+        )
+    return key

@@ -1,0 +1,46 @@
+-- Add or replace the pending execution of one task key (DESIGN.md invariant 1).
+-- KEYS: stream, queue, task hash
+-- ARGV: replace ("1" or "0"), key, token, when_ms, payload, immediate ("1" or "0"), group, wake channel
+-- Returns 1 when the execution was scheduled, 0 when `add` found the key already pending.
+local stream, queue, task = KEYS[1], KEYS[2], KEYS[3]
+local replace, key, token, when = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local payload, immediate, group, wake = ARGV[5], ARGV[6], ARGV[7], ARGV[8]
+
+-- A key is pending while it is parked in the queue, or in the stream but not yet delivered.
+-- A delivered (running) execution does not block a new one with its key.
+local fields = redis.call('HMGET', task, 'm', 'p')
+local message, parked = fields[1], fields[2]
+local state = false
+if message then
+  local delivered = redis.pcall('XPENDING', stream, group, message, message, 1)
+  if type(delivered) ~= 'table' or #delivered == 0 then
+    state = 'queued'
+  end
+elseif parked then
+  state = 'scheduled'
+end
+
+if state then
+  if replace ~= '1' then
+    return 0
+  end
+  if state == 'queued' then
+    redis.call('XDEL', stream, message)
+  else
+    redis.call('ZREM', queue, key)
+  end
+end
+
+redis.call('DEL', task)
+if immediate == '1' then
+  local id = redis.call('XADD', stream, '*', 'd', payload)
+  redis.call('HSET', task, 'g', token, 'm', id)
+else
+  redis.call('HSET', task, 'g', token, 'p', payload)
+  redis.call('ZADD', queue, when, key)
+  local head = redis.call('ZRANGE', queue, 0, 0)
+  if head[1] == key then
+    redis.call('PUBLISH', wake, when)
+  end
+end
+return 1

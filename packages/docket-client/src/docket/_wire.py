@@ -1,0 +1,53 @@
+"""The message format: a msgpack envelope (via the kernels) carrying cloudpickled arguments.
+
+Arguments are cloudpickled, so anyone who can write to a docket's keys can run code on its
+workers. Only unpickle a message whose envelope decoded and whose function the worker knows.
+"""
+
+from typing import Any
+
+import cloudpickle
+
+from ._errors import MessageDecodeError, SerializationError
+
+NO_ARGUMENTS = b""
+
+
+def pack_arguments(function_name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> bytes:
+    """Cloudpickle a call's arguments, or explain which argument cannot be sent."""
+    if not args and not kwargs:
+        return NO_ARGUMENTS
+    try:
+        return bytes(cloudpickle.dumps((args, kwargs)))
+    except Exception as error:
+        culprit = _find_unpicklable(args, kwargs)
+        raise SerializationError(
+            f"cannot serialize the arguments of {function_name}{culprit} with cloudpickle: "
+            f"{error}. Pass plain data (ids, strings, numbers, dataclasses) and let the task "
+            "open files, connections or locks itself."
+        ) from error
+
+
+def _find_unpicklable(args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:
+    named: list[tuple[str, Any]] = [(f"argument {i}", a) for i, a in enumerate(args)]
+    named += [(f"argument {name!r}", value) for name, value in kwargs.items()]
+    for label, value in named:
+        try:
+            cloudpickle.dumps(value)
+        except Exception:
+            return f" ({label}, a {type(value).__name__})"
+    return ""
+
+
+def unpack_arguments(data: bytes) -> tuple[tuple[Any, ...], dict[str, Any]]:
+    """Unpickle a call's arguments; only for messages that passed the envelope checks."""
+    if not data:
+        return (), {}
+    try:
+        args, kwargs = cloudpickle.loads(data)
+    except Exception as error:
+        raise MessageDecodeError(
+            f"cannot unpickle the task arguments ({type(error).__name__}: {error}); the "
+            "worker may lack a module or class the client had. Install the same code on both."
+        ) from error
+    return tuple(args), dict(kwargs)

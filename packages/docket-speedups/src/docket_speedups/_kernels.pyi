@@ -1,0 +1,9 @@
+from typing import Any
+
+KERNEL_ABI: int
+
+def encode_envelope(
+    key: str, function: str, when_ms: int, attempt: int, token: str, arguments: bytes
+) -> bytes: ...
+def decode_envelope(data: bytes) -> tuple[int, str, str, int, int, str, bytes]: ...
+def parse_stream_reply(reply: Any) -> list[tuple[bytes, bytes | None]]: ...

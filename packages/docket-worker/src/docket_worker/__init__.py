@@ -1,0 +1,13 @@
+"""docket-worker: the Worker that runs docket tasks. Users import it as ``docket.Worker``.
+
+Layering: this package uses docket's public API plus these client internals, safe because the
+versions are pinned ``==``: ``_backends``, ``_keys``, ``_markers``, ``_scripts``, ``_speedups``,
+``_time``, ``_wire``, ``_docket.task_signature``.
+"""
+
+from ._worker import Worker as Worker
+from ._worker import WorkerStatistics as WorkerStatistics
+
+Worker.__module__ = "docket"
+
+__all__ = ["Worker", "WorkerStatistics"]

@@ -1,0 +1,179 @@
+"""Dependency injection: analyse each function's signature once into a plan, fill it per call."""
+
+import copy
+import inspect
+import logging
+from collections.abc import Callable
+from contextlib import (
+    AbstractAsyncContextManager,
+    AbstractContextManager,
+    AsyncExitStack,
+    asynccontextmanager,
+    contextmanager,
+)
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+from weakref import WeakKeyDictionary
+
+from docket import Docket, Execution, InvalidTaskError, Retry
+from docket._docket import task_signature
+from docket._markers import (
+    Marker,
+    _CurrentDocket,
+    _CurrentExecution,
+    _CurrentWorker,
+    _Depends,
+    _TaskArgument,
+    _TaskKey,
+    _TaskLogger,
+)
+
+if TYPE_CHECKING:
+    from ._worker import Worker
+
+task_logger = logging.getLogger("docket.task")
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """What a function's parameters need: markers to fill in, by parameter name."""
+
+    parameters: tuple[str, ...]
+    """Names of the parameters that positional arguments fill, in order."""
+    injected: tuple[tuple[str, Marker], ...]
+    retry: Retry | None
+
+
+_plans: "WeakKeyDictionary[Callable[..., Any], Plan]" = WeakKeyDictionary()
+
+
+def plan_for(function: Callable[..., Any], *, dependency: bool = False) -> Plan:
+    """The plan of a function, analysed on first use and cached."""
+    plan = _plans.get(function)
+    if plan is None:
+        plan = _plans[function] = _analyse(function, dependency)
+    return plan
+
+
+def _analyse(function: Callable[..., Any], dependency: bool) -> Plan:
+    positional: list[str] = []
+    injected: list[tuple[str, Marker]] = []
+    retry: Retry | None = None
+    for parameter in inspect.signature(function).parameters.values():
+        if parameter.kind in (parameter.POSITIONAL_ONLY, parameter.POSITIONAL_OR_KEYWORD):
+            positional.append(parameter.name)
+        default = parameter.default
+        if isinstance(default, Marker):
+            injected.append((parameter.name, default))
+            if isinstance(default, Retry):
+                retry = default
+            elif isinstance(default, _Depends):
+                plan_for(default.dependency, dependency=True)
+        elif dependency and default is parameter.empty and parameter.kind not in (
+            parameter.VAR_POSITIONAL,
+            parameter.VAR_KEYWORD,
+        ):
+            raise InvalidTaskError(
+                f"dependency {getattr(function, '__qualname__', function)} has a parameter "
+                f"{parameter.name!r} without a default: give it a marker such as TaskArgument(), "
+                "Depends(...) or CurrentDocket()."
+            )
+    return Plan(tuple(positional), tuple(injected), retry)
+
+
+def _as_context_manager(function: Callable[..., Any]) -> Callable[..., Any]:
+    """Let generator dependencies (FastAPI style, with ``yield``) work as context managers."""
+    if inspect.isasyncgenfunction(function):
+        return asynccontextmanager(function)
+    if inspect.isgeneratorfunction(function):
+        return contextmanager(function)
+    return function
+
+
+class Resolver:
+    """Fills the markers of one execution; dependencies are called once per execution."""
+
+    def __init__(
+        self,
+        docket: Docket,
+        worker: "Worker",
+        execution: Execution,
+        stack: AsyncExitStack,
+    ) -> None:
+        self.docket = docket
+        self.worker = worker
+        self.execution = execution
+        self.stack = stack
+        self._cache: dict[Callable[..., Any], Any] = {}
+        self._arguments: dict[str, Any] | None = None
+
+    async def arguments_for(self, plan: Plan) -> dict[str, Any]:
+        """The task's keyword arguments plus every marker the caller did not pass itself."""
+        execution = self.execution
+        kwargs = dict(execution.kwargs)
+        supplied = plan.parameters[: len(execution.args)]
+        for name, marker in plan.injected:
+            if name not in kwargs and name not in supplied:
+                kwargs[name] = await self._value(name, marker)
+        return kwargs
+
+    async def _value(self, name: str, marker: Marker) -> Any:
+        execution = self.execution
+        if isinstance(marker, Retry):
+            retry = copy.copy(marker)
+            retry.attempt = execution.attempt
+            return retry
+        if isinstance(marker, _Depends):
+            return await self._depend(marker.dependency)
+        if isinstance(marker, _CurrentDocket):
+            return self.docket
+        if isinstance(marker, _CurrentWorker):
+            return self.worker
+        if isinstance(marker, _CurrentExecution):
+            return execution
+        if isinstance(marker, _TaskKey):
+            return execution.key
+        if isinstance(marker, _TaskLogger):
+            return logging.LoggerAdapter(
+                task_logger,
+                {
+                    "docket_key": execution.key,
+                    "docket_function": execution.function_name,
+                    "docket_attempt": execution.attempt,
+                },
+            )
+        if isinstance(marker, _TaskArgument):
+            return self._task_argument(marker.parameter or name, marker.optional)
+        raise InvalidTaskError(f"unknown dependency marker {marker!r} for parameter {name!r}.")
+
+    def _task_argument(self, name: str, optional: bool) -> Any:
+        if self._arguments is None:
+            function = self.execution.function
+            assert function is not None
+            bound = task_signature(function).bind_partial(
+                *self.execution.args, **self.execution.kwargs
+            )
+            self._arguments = dict(bound.arguments)
+        if name in self._arguments:
+            return self._arguments[name]
+        if optional:
+            return None
+        raise InvalidTaskError(
+            f"TaskArgument({name!r}): the task {self.execution.function_name} was not called "
+            f"with an argument {name!r}. Pass it, or use TaskArgument({name!r}, optional=True)."
+        )
+
+    async def _depend(self, dependency: Callable[..., Any]) -> Any:
+        if dependency in self._cache:
+            return self._cache[dependency]
+        plan = plan_for(dependency, dependency=True)
+        kwargs = {name: await self._value(name, marker) for name, marker in plan.injected}
+        result = _as_context_manager(dependency)(**kwargs)
+        if inspect.isawaitable(result):
+            result = await result
+        if isinstance(result, AbstractAsyncContextManager):
+            result = await self.stack.enter_async_context(result)
+        elif isinstance(result, AbstractContextManager):
+            result = self.stack.enter_context(result)
+        self._cache[dependency] = result
+        return result

@@ -1,0 +1,41 @@
+"""The scheduler: moves parked executions into the stream when they fall due."""
+
+import asyncio
+import logging
+
+from docket._backends import RedisBackend
+from docket._time import now_ms
+
+logger = logging.getLogger("docket.worker")
+
+MOVE_BATCH = 1000
+"""Executions moved per script call, so a large backlog never blocks Redis for long."""
+MAX_SLEEP_MS = 1000
+"""Longest sleep between checks; bounds lateness if a wake-up notice is ever missed."""
+
+
+class Scheduler:
+    """Sleeps until the earliest parked execution is due, or until woken by an earlier one."""
+
+    def __init__(self, backend: RedisBackend) -> None:
+        self.backend = backend
+        self.wake = asyncio.Event()
+
+    async def run(self) -> None:
+        while True:
+            moved, head_ms = await self.backend.move_due(now_ms(), MOVE_BATCH)
+            if moved >= MOVE_BATCH:
+                continue
+            delay_ms = MAX_SLEEP_MS if head_ms is None else min(head_ms - now_ms(), MAX_SLEEP_MS)
+            if delay_ms > 0:
+                try:
+                    async with asyncio.timeout(delay_ms / 1000):
+                        await self.wake.wait()
+                except TimeoutError:
+                    pass
+            self.wake.clear()
+
+    async def listen(self, subscriber: RedisBackend) -> None:
+        """Wake the scheduler whenever a client parks an execution earlier than all others."""
+        async for _when_ms in subscriber.wakeups():
+            self.wake.set()
