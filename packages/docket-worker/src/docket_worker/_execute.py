@@ -46,7 +46,7 @@ async def execute(
                 await function(*execution.args, **kwargs)
         else:
             await function(*execution.args, **execution.kwargs)
-    except Exception:
+    except Exception as error:
         elapsed_ms = (time.perf_counter() - started) * 1000
         delay_ms = None if plan.retry is None else retry_delay_ms(plan.retry, execution.attempt)
         if delay_ms is None:
@@ -59,13 +59,14 @@ async def execute(
             )
             return "failed", ("a", execution.message_id, execution.key, execution.token, b"", 0)
         logger.warning(
-            "failed %s key=%s attempt=%d in %.1f ms; retrying in %.3f s",
+            "failed %s key=%s attempt=%d in %.1f ms (%s: %s); retrying in %.3f s",
             execution.function_name,
             execution.key,
             execution.attempt,
             elapsed_ms,
+            type(error).__name__,
+            error,
             delay_ms / 1000,
-            exc_info=True,
         )
         due = now_ms() + delay_ms
         payload = encode_envelope(
