@@ -76,9 +76,7 @@ async def main() -> None:
         async with Worker(docket, concurrency=10) as worker:
             await worker.run_until_finished()
             stats = worker.statistics()
-    say(
-        f"done: {stats.succeeded} succeeded, {stats.retried} retried, {stats.failed} failed"
-    )
+    say(f"done: {stats.succeeded} succeeded, {stats.retried} retried, {stats.failed} failed")
 
 
 if __name__ == "__main__":

@@ -14,7 +14,6 @@ from typing import Any
 
 import pytest
 import redis
-
 from docket import Docket, Worker
 
 from .helpers import assert_consistent
@@ -53,11 +52,16 @@ class RedisServer:
         self.process = subprocess.Popen(
             [
                 redis_server_binary(),
-                "--port", str(self.port),
-                "--bind", "127.0.0.1",
-                "--save", "",
-                "--appendonly", "no",
-                "--dir", self._dir,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                self._dir,
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -100,13 +104,15 @@ def redis_url() -> Iterator[str]:
         server.cleanup()
 
 
+KEPT_ENVIRONMENT = ("DOCKET_NO_EXTENSIONS", "DOCKET_TEST_REDIS_URL")
+
+
 @pytest.fixture(autouse=True)
 def clean_docket_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     """Tests never see DOCKET_* settings of the shell that started them."""
     for name in list(os.environ):
-        if name.startswith("DOCKET_") and name not in ("DOCKET_NO_EXTENSIONS",):
-            if name != "DOCKET_TEST_REDIS_URL":
-                monkeypatch.delenv(name)
+        if name.startswith("DOCKET_") and name not in KEPT_ENVIRONMENT:
+            monkeypatch.delenv(name)
 
 
 @pytest.fixture(params=["redis", "memory"])

@@ -3,15 +3,16 @@
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from docket import Docket
 
 
 async def wait_until(
-    condition: Callable[[], bool | Awaitable[bool]], *, timeout: float = 10.0, what: str = ""
+    condition: Callable[[], bool | Awaitable[bool]], *, within: float = 10.0, what: str = ""
 ) -> None:
-    """Poll `condition` until true, failing with `what` after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
+    """Poll `condition` until true, failing with `what` after `within` seconds."""
+    deadline = time.monotonic() + within
     while True:
         result = condition()
         if not isinstance(result, bool):
@@ -19,18 +20,19 @@ async def wait_until(
         if result:
             return
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what or condition}")
+            raise AssertionError(f"timed out after {within}s waiting for {what or condition}")
         await asyncio.sleep(0.005)
 
 
 async def assert_consistent(docket: Docket) -> None:
     """Every stored task key is either parked in the queue or has a message in the stream."""
-    client = docket.backend.client
+    client: Any = docket.backend.client
     keys = docket.keys
     parked = {member.decode() for member in await client.zrange(keys.queue, 0, -1)}
     stream_ids = {entry[0] for entry in await client.xrange(keys.stream)}
-    async for raw in client.scan_iter(match=keys.task_prefix.replace("{", "\\{").replace("}", "\\}") + "*"):
-        task_key = raw.decode()[len(keys.task_prefix):]
+    pattern = keys.task_prefix.replace("{", "\\{").replace("}", "\\}") + "*"
+    async for raw in client.scan_iter(match=pattern):
+        task_key = raw.decode().removeprefix(keys.task_prefix)
         fields = await client.hgetall(raw)
         if b"p" in fields:
             assert task_key in parked, f"task {task_key!r} holds a payload but is not in the queue"

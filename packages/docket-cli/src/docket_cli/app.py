@@ -2,7 +2,9 @@
 
 import typer
 
-app = typer.Typer(help="docket: run workers for a docket of background tasks.", no_args_is_help=True)
+app = typer.Typer(
+    help="docket: run workers for a docket of background tasks.", no_args_is_help=True
+)
 
 
 @app.command()

@@ -103,8 +103,13 @@ class Docket:
         check_task_function(function)
         name = function.__name__
         known = self.tasks.get(name)
-        if known is not None and known is not function and (
-            known.__module__ != function.__module__ or known.__qualname__ != function.__qualname__
+        if (
+            known is not None
+            and known is not function
+            and (
+                known.__module__ != function.__module__
+                or known.__qualname__ != function.__qualname__
+            )
         ):
             raise InvalidTaskError(
                 f"two different tasks are named {name!r} ({known.__module__}.{known.__qualname__}"
@@ -190,7 +195,9 @@ class Docket:
                 try:
                     signature.bind(*args, **kwargs)
                 except TypeError as error:
-                    raise InvalidTaskError(f"{name}() cannot take these arguments: {error}.") from None
+                    raise InvalidTaskError(
+                        f"{name}() cannot take these arguments: {error}."
+                    ) from None
             arguments = pack_arguments(name, args, kwargs)
             now = now_ms()
             due = now if when_ms is None else when_ms

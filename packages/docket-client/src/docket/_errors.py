@@ -1,11 +1,11 @@
 """Every error docket raises, each saying what happened and what to do.
 
-    DocketError
-    ├── InvalidTaskError        (also a TypeError)   not an async function, unknown name, bad arguments
-    ├── SerializationError      (also a TypeError)   arguments cloudpickle cannot serialize
-    ├── InvalidScheduleError    (also a ValueError)  naive datetime, empty key, bad docket name
-    ├── MessageDecodeError      (also a ValueError)  a message a worker cannot decode
-    └── DocketConnectionError   (also a ConnectionError)  the Redis server cannot be reached
+DocketError
+├── InvalidTaskError        (also a TypeError)   not an async function, unknown name, bad arguments
+├── SerializationError      (also a TypeError)   arguments cloudpickle cannot serialize
+├── InvalidScheduleError    (also a ValueError)  naive datetime, empty key, bad docket name
+├── MessageDecodeError      (also a ValueError)  a message a worker cannot decode
+└── DocketConnectionError   (also a ConnectionError)  the Redis server cannot be reached
 """
 
 

@@ -17,7 +17,7 @@ ENVELOPE_VERSION = 1
 Envelope = tuple[int, str, str, int, int, str, bytes]
 
 _encoder = msgspec.msgpack.Encoder()
-_decoder = msgspec.msgpack.Decoder(Envelope)
+_decoder: msgspec.msgpack.Decoder[Envelope] = msgspec.msgpack.Decoder(Envelope)
 _any_decoder = msgspec.msgpack.Decoder()
 
 

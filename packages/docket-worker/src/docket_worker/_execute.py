@@ -30,12 +30,16 @@ async def execute(
     `arguments` are the message's pickled arguments, reused as they are by a retry.
     """
     function = execution.function
-    assert function is not None and execution.message_id is not None
+    assert function is not None
+    assert execution.message_id is not None
     plan = plan_for(function)
     verbose = logger.isEnabledFor(logging.INFO)
     if verbose:
         logger.info(
-            "started %s key=%s attempt=%d", execution.function_name, execution.key, execution.attempt
+            "started %s key=%s attempt=%d",
+            execution.function_name,
+            execution.key,
+            execution.attempt,
         )
     started = time.perf_counter()
     try:

@@ -69,9 +69,14 @@ def _analyse(function: Callable[..., Any], dependency: bool) -> Plan:
                 retry = default
             elif isinstance(default, _Depends):
                 plan_for(default.dependency, dependency=True)
-        elif dependency and default is parameter.empty and parameter.kind not in (
-            parameter.VAR_POSITIONAL,
-            parameter.VAR_KEYWORD,
+        elif (
+            dependency
+            and default is parameter.empty
+            and parameter.kind
+            not in (
+                parameter.VAR_POSITIONAL,
+                parameter.VAR_KEYWORD,
+            )
         ):
             raise InvalidTaskError(
                 f"dependency {getattr(function, '__qualname__', function)} has a parameter "

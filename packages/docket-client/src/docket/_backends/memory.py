@@ -30,10 +30,10 @@ def _server(url: str) -> Any:
 class MemoryBackend(RedisBackend):
     """A docket kept in this process's memory."""
 
-    def _connect(self, max_connections: int) -> "Redis[Any]":
+    def _connect(self, max_connections: int) -> Redis:
         import fakeredis
 
-        client: Redis[Any] = fakeredis.FakeAsyncRedis(server=_server(self.url))
+        client: Redis = fakeredis.FakeAsyncRedis(server=_server(self.url))
         return client
 
     async def read(self, consumer: str, count: int, block_ms: int | None) -> list[Message]:

@@ -27,8 +27,8 @@ class RedisBackend:
         self.client = self._connect(max_connections)
         self.scripts = Scripts(self.client, keys)
 
-    def _connect(self, max_connections: int) -> "Redis[Any]":
-        pool: BlockingConnectionPool[Any] = BlockingConnectionPool.from_url(
+    def _connect(self, max_connections: int) -> Redis:
+        pool: BlockingConnectionPool = BlockingConnectionPool.from_url(
             self.url, max_connections=max_connections, timeout=None
         )
         return Redis(connection_pool=pool)
@@ -60,14 +60,16 @@ class RedisBackend:
     async def ensure_group(self) -> None:
         """Create the workers' consumer group, reading the stream from its start."""
         try:
-            await self.client.xgroup_create(self.keys.stream, self.keys.group, id="0", mkstream=True)
+            await self.client.xgroup_create(
+                self.keys.stream, self.keys.group, id="0", mkstream=True
+            )
         except ResponseError as error:
             if "BUSYGROUP" not in str(error):
                 raise
 
     async def read(self, consumer: str, count: int, block_ms: int | None) -> list[Message]:
         """Read up to `count` new messages, waiting up to `block_ms` when there are none."""
-        reply = await self.client.xreadgroup(
+        reply: Any = await self.client.xreadgroup(
             self.keys.group, consumer, {self.keys.stream: ">"}, count=count, block=block_ms
         )
         if not reply:
@@ -78,7 +80,7 @@ class RedisBackend:
         self, consumer: str, min_idle_ms: int, cursor: bytes, count: int
     ) -> tuple[bytes, list[Message]]:
         """Claim messages idle for `min_idle_ms` (their worker died), walking the PEL by cursor."""
-        reply = await self.client.xautoclaim(
+        reply: Any = await self.client.xautoclaim(
             self.keys.stream, self.keys.group, consumer, min_idle_ms, cursor, count=count
         )
         next_cursor, entries = reply[0], reply[1]
@@ -114,4 +116,4 @@ class RedisBackend:
                 if message["type"] == "message":
                     yield int(message["data"])
         finally:
-            await pubsub.aclose()
+            await pubsub.aclose()  # type: ignore[no-untyped-call]

@@ -23,7 +23,7 @@ def _source(name: str) -> str:
 class Scripts:
     """The docket scripts registered on one Redis client."""
 
-    def __init__(self, client: "Redis[Any]", keys: DocketKeys) -> None:
+    def __init__(self, client: Redis, keys: DocketKeys) -> None:
         self._keys = keys
         self._schedule = client.register_script(_source("schedule.lua"))
         self._cancel = client.register_script(_source("cancel.lua"))
@@ -58,9 +58,7 @@ class Scripts:
 
     async def cancel(self, key: str) -> bool:
         k = self._keys
-        cancelled = await self._cancel(
-            keys=[k.stream, k.queue, k.task(key)], args=[key, k.group]
-        )
+        cancelled = await self._cancel(keys=[k.stream, k.queue, k.task(key)], args=[key, k.group])
         return bool(cancelled)
 
     async def move_due(self, now_ms: int, limit: int) -> tuple[int, int | None]:
