@@ -8,6 +8,7 @@ import importlib.metadata
 import importlib.util
 from typing import TYPE_CHECKING, Any
 
+from ._dead import DeadLetter as DeadLetter
 from ._docket import Docket as Docket
 from ._errors import DocketConnectionError as DocketConnectionError
 from ._errors import DocketError as DocketError
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
 __version__ = importlib.metadata.version("docket-client")
 
 for _exported in (
+    DeadLetter,
     Docket,
     DocketConnectionError,
     DocketError,
@@ -49,6 +51,7 @@ _CLIENT_NAMES = [
     "CurrentDocket",
     "CurrentExecution",
     "CurrentWorker",
+    "DeadLetter",
     "Depends",
     "Docket",
     "DocketConnectionError",

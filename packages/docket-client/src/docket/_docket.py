@@ -11,6 +11,7 @@ from weakref import WeakKeyDictionary
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from ._backends import RedisBackend, open_backend, redact_url
+from ._dead import DeadLetter, list_dead_letters, requeue_dead_letters
 from ._errors import DocketConnectionError, InvalidTaskError
 from ._execution import Execution, TaskFunction
 from ._imports import import_collection
@@ -167,6 +168,23 @@ class Docket:
         An execution that is already running finishes.
         """
         return await self.backend.cancel(check_task_key(key))
+
+    # -- dead letters ----------------------------------------------------------------------------
+
+    async def dead_letters(self, limit: int = 1000) -> list[DeadLetter]:
+        """Messages no worker could run, oldest first, with the reason for each."""
+        return await list_dead_letters(self.backend, limit)
+
+    async def requeue_dead_letters(self, key: str | None = None) -> int:
+        """Put dead letters back on the docket (all, or only those of `key`); returns how many.
+
+        A letter whose key has a pending execution again is left where it is.
+        """
+        return await requeue_dead_letters(self.backend, key)
+
+    async def purge_dead_letters(self) -> int:
+        """Delete every dead letter; returns how many there were."""
+        return await self.backend.purge_dead_letters()
 
     def _prepare(
         self,

@@ -14,6 +14,8 @@ Message = tuple[bytes, bytes | None]
 """(stream message id, envelope bytes or None when the entry has no payload)."""
 
 DEFAULT_MAX_CONNECTIONS = 8
+HANDBACK_IDLE_MS = 365 * 24 * 3600 * 1000
+"""Idle time given to handed-back messages, so any worker's next sweep reclaims them."""
 
 
 class RedisBackend:
@@ -93,6 +95,32 @@ class RedisBackend:
                 self.keys.stream, self.keys.group, consumer, 0, list(message_ids), justid=True
             )
 
+    async def release(self, consumer: str, message_ids: Sequence[bytes]) -> None:
+        """Hand messages back: make them look long idle, so the next sweep of any worker
+        reclaims them instead of waiting out the redelivery timeout."""
+        if message_ids:
+            await self.client.xclaim(
+                self.keys.stream,
+                self.keys.group,
+                consumer,
+                0,
+                list(message_ids),
+                idle=HANDBACK_IDLE_MS,
+                justid=True,
+            )
+
+    async def delivery_counts(self, message_ids: Sequence[bytes]) -> dict[bytes, int]:
+        """How many times each pending message has been delivered."""
+        async with self.client.pipeline(transaction=False) as pipe:
+            for message_id in message_ids:
+                pipe.xpending_range(self.keys.stream, self.keys.group, message_id, message_id, 1)
+            replies: list[Any] = await pipe.execute()
+        counts: dict[bytes, int] = {}
+        for message_id, reply in zip(message_ids, replies, strict=True):
+            if reply:
+                counts[message_id] = int(reply[0]["times_delivered"])
+        return counts
+
     async def ack(self, entries: Sequence[AckEntry], now_ms: int) -> list[str]:
         return await self.scripts.ack(entries, now_ms)
 
@@ -106,6 +134,22 @@ class RedisBackend:
             pipe.zcard(self.keys.queue)
             streamed, parked = await pipe.execute()
         return int(streamed), int(parked)
+
+    # -- dead letters ---------------------------------------------------------------------------
+
+    async def dead_letters(self, count: int) -> list[tuple[bytes, dict[bytes, bytes]]]:
+        reply: Any = await self.client.xrange(self.keys.dead, count=count)
+        return [(entry_id, dict(fields)) for entry_id, fields in reply]
+
+    async def requeue(self, dead_id: bytes, key: str, token: str, payload: bytes) -> bool:
+        return await self.scripts.requeue(dead_id, key, token, payload)
+
+    async def purge_dead_letters(self) -> int:
+        async with self.client.pipeline(transaction=True) as pipe:
+            pipe.xlen(self.keys.dead)
+            pipe.delete(self.keys.dead)
+            purged, _deleted = await pipe.execute()
+        return int(purged)
 
     async def wakeups(self) -> AsyncIterator[int]:
         """Due times (ms) of executions that became the earliest parked one, as published."""

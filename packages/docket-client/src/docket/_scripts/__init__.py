@@ -16,8 +16,13 @@ AckEntry = tuple[str, bytes, str, str, bytes | str, int]
 """(op, message id, key, token, data, when_ms); op is 'a' ack, 'r' retry or 'x' dead-letter."""
 
 
-def _source(name: str) -> str:
-    return files(__name__).joinpath(name).read_text(encoding="utf-8")
+def _source(name: str, *, prelude: bool = False) -> str:
+    """A script's source; with `prelude`, after the shared helpers of pending.lua."""
+    folder = files(__name__)
+    source = folder.joinpath(name).read_text(encoding="utf-8")
+    if prelude:
+        source = folder.joinpath("pending.lua").read_text(encoding="utf-8") + "\n" + source
+    return source
 
 
 class Scripts:
@@ -25,8 +30,9 @@ class Scripts:
 
     def __init__(self, client: Redis, keys: DocketKeys) -> None:
         self._keys = keys
-        self._schedule = client.register_script(_source("schedule.lua"))
-        self._cancel = client.register_script(_source("cancel.lua"))
+        self._schedule = client.register_script(_source("schedule.lua", prelude=True))
+        self._cancel = client.register_script(_source("cancel.lua", prelude=True))
+        self._requeue = client.register_script(_source("requeue.lua", prelude=True))
         self._move_due = client.register_script(_source("move_due.lua"))
         self._ack = client.register_script(_source("ack.lua"))
 
@@ -60,6 +66,13 @@ class Scripts:
         k = self._keys
         cancelled = await self._cancel(keys=[k.stream, k.queue, k.task(key)], args=[key, k.group])
         return bool(cancelled)
+
+    async def requeue(self, dead_id: bytes, key: str, token: str, payload: bytes) -> bool:
+        k = self._keys
+        requeued = await self._requeue(
+            keys=[k.stream, k.dead, k.task(key)], args=[dead_id, key, token, payload, k.group]
+        )
+        return bool(requeued)
 
     async def move_due(self, now_ms: int, limit: int) -> tuple[int, int | None]:
         k = self._keys

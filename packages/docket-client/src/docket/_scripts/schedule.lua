@@ -6,19 +6,7 @@ local stream, queue, task = KEYS[1], KEYS[2], KEYS[3]
 local replace, key, token, when = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local payload, immediate, group, wake = ARGV[5], ARGV[6], ARGV[7], ARGV[8]
 
--- A key is pending while it is parked in the queue, or in the stream but not yet delivered.
--- A delivered (running) execution does not block a new one with its key.
-local fields = redis.call('HMGET', task, 'm', 'p')
-local message, parked = fields[1], fields[2]
-local state = false
-if message then
-  local delivered = redis.pcall('XPENDING', stream, group, message, message, 1)
-  if type(delivered) ~= 'table' or #delivered == 0 then
-    state = 'queued'
-  end
-elseif parked then
-  state = 'scheduled'
-end
+local state, message = pending_state(stream, group, task)
 
 if state then
   if replace ~= '1' then

@@ -1,0 +1,59 @@
+"""Dead letters: messages no worker could run, kept with the reason until requeued or purged."""
+
+from dataclasses import dataclass
+
+from ._backends import RedisBackend
+from ._errors import MessageDecodeError
+from ._speedups import decode_envelope
+
+PAGE = 500
+
+
+@dataclass(frozen=True, slots=True)
+class DeadLetter:
+    """One message on a docket's dead-letter stream."""
+
+    id: str
+    key: str
+    function: str | None
+    reason: str
+    payload: bytes
+
+    @property
+    def requeueable(self) -> bool:
+        """Whether the payload is a docket envelope that can go back on the stream."""
+        return self.function is not None
+
+
+async def list_dead_letters(backend: RedisBackend, limit: int) -> list[DeadLetter]:
+    letters = []
+    for entry_id, fields in await backend.dead_letters(limit):
+        payload = fields.get(b"d", b"")
+        try:
+            function: str | None = decode_envelope(payload)[2]
+        except MessageDecodeError:
+            function = None
+        letters.append(
+            DeadLetter(
+                id=entry_id.decode(),
+                key=fields.get(b"key", b"").decode(),
+                function=function,
+                reason=fields.get(b"reason", b"").decode(errors="replace"),
+                payload=payload,
+            )
+        )
+    return letters
+
+
+async def requeue_dead_letters(backend: RedisBackend, key: str | None) -> int:
+    """Put dead letters (all, or those of one key) back on the stream; returns how many."""
+    requeued = 0
+    for letter in await list_dead_letters(backend, limit=1_000_000):
+        if not letter.requeueable or (key is not None and letter.key != key):
+            continue
+        _version, envelope_key, _function, _when, _attempt, token, _args = decode_envelope(
+            letter.payload
+        )
+        if await backend.requeue(letter.id.encode(), envelope_key, token, letter.payload):
+            requeued += 1
+    return requeued

@@ -1,0 +1,15 @@
+-- Put one dead letter back on the stream, unless its key is pending again meanwhile.
+-- KEYS: stream, dead-letter stream, task hash
+-- ARGV: dead-letter id, key, token, payload, group
+-- Returns 1 when requeued, 0 when the key already has a pending execution.
+local stream, dead, task = KEYS[1], KEYS[2], KEYS[3]
+local dead_id, key, token, payload, group = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
+
+if pending_state(stream, group, task) then
+  return 0
+end
+local id = redis.call('XADD', stream, '*', 'd', payload)
+redis.call('DEL', task)
+redis.call('HSET', task, 'g', token, 'm', id)
+redis.call('XDEL', dead, dead_id)
+return 1

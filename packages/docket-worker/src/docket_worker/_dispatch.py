@@ -1,0 +1,140 @@
+"""In-flight work: turn messages into running tasks, and settle each message exactly once."""
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from docket import Execution, MessageDecodeError
+from docket._backends.redis import Message
+from docket._scripts import AckEntry
+from docket._speedups import decode_envelope
+from docket._time import now_ms
+from docket._wire import unpack_arguments
+
+from ._execute import execute
+
+if TYPE_CHECKING:
+    from ._worker import Worker
+
+logger = logging.getLogger("docket.worker")
+
+ACK_BATCH = 1000
+UNKNOWN_TASK_RETRY_MS = 5000
+"""How soon a message for a task this worker does not know is offered again."""
+
+
+class Dispatcher:
+    """Holds the messages a worker has taken: running, or finished and waiting to be acked."""
+
+    def __init__(self, worker: "Worker") -> None:
+        self.worker = worker
+        self.held: dict[bytes, None] = {}
+        self.running: set[asyncio.Task[None]] = set()
+        self.slot_freed = asyncio.Event()
+        self.acks: list[AckEntry] = []
+        self.acks_ready = asyncio.Event()
+        self.counts = {"succeeded": 0, "failed": 0, "retried": 0, "dead_lettered": 0}
+
+    def free_slots(self) -> int:
+        return self.worker.concurrency - len(self.running)
+
+    def start(self, messages: Sequence[Message]) -> None:
+        """Start running each message, or settle at once those that cannot run."""
+        for message_id, payload in messages:
+            self.held[message_id] = None
+            if payload is None:
+                # The entry was deleted while pending: there is nothing left to run.
+                self.settle(("a", message_id, "", "", b"", 0))
+                continue
+            try:
+                execution, arguments = self._decode(message_id, payload)
+            except MessageDecodeError as error:
+                self.dead_letter(message_id, "", str(error))
+                continue
+            if execution is None:
+                continue
+            task = asyncio.create_task(self._run(execution, arguments))
+            self.running.add(task)
+            task.add_done_callback(self._task_done)
+
+    def dead_letter(self, message_id: bytes, key: str, reason: str, token: str = "") -> None:
+        logger.error("dead-lettered message %s (key=%s): %s", message_id.decode(), key, reason)
+        self.counts["dead_lettered"] += 1
+        self.settle(("x", message_id, key, token, reason, 0))
+
+    def _decode(self, message_id: bytes, payload: bytes) -> tuple[Execution | None, bytes]:
+        _version, key, function_name, when_ms, attempt, token, arguments = decode_envelope(payload)
+        function = self.worker.docket.tasks.get(function_name)
+        if function is None:
+            self._unknown_task(message_id, payload, key, function_name, when_ms, token)
+            return None, arguments
+        args, kwargs = unpack_arguments(arguments)
+        execution = Execution._create(
+            function=function,
+            function_name=function_name,
+            args=args,
+            kwargs=kwargs,
+            when_ms=when_ms,
+            key=key,
+            attempt=attempt,
+            token=token,
+            message_id=message_id,
+        )
+        return execution, arguments
+
+    def _unknown_task(
+        self, message_id: bytes, payload: bytes, key: str, name: str, when_ms: int, token: str
+    ) -> None:
+        """Offer the message again for a while (a newer worker may know the task), then give up."""
+        now = now_ms()
+        grace_ms = int(self.worker.unknown_task_grace.total_seconds() * 1000)
+        if now - when_ms >= grace_ms:
+            self.dead_letter(
+                message_id,
+                key,
+                f"no worker registered a task named {name!r} within "
+                f"{self.worker.unknown_task_grace}: register it (docket.register or "
+                "`docket worker --tasks module:collection`), then requeue this letter",
+                token,
+            )
+            return
+        logger.warning(
+            "no task named %r is registered here (key=%s); offering it again in %.1f s",
+            name,
+            key,
+            UNKNOWN_TASK_RETRY_MS / 1000,
+        )
+        self.settle(("r", message_id, key, token, payload, now + UNKNOWN_TASK_RETRY_MS))
+
+    async def _run(self, execution: Execution, arguments: bytes) -> None:
+        outcome, entry = await execute(self.worker, execution, arguments)
+        self.counts[outcome] += 1
+        self.settle(entry)
+
+    def _task_done(self, task: asyncio.Task[None]) -> None:
+        self.running.discard(task)
+        self.slot_freed.set()
+
+    def settle(self, entry: AckEntry) -> None:
+        self.acks.append(entry)
+        self.acks_ready.set()
+
+    async def flush(self) -> None:
+        """Send every pending ack; on a connection error they stay queued for the next try."""
+        while self.acks:
+            batch = self.acks[:ACK_BATCH]
+            skipped = await self.worker.docket.backend.ack(batch, now_ms())
+            del self.acks[: len(batch)]
+            for entry in batch:
+                self.held.pop(entry[1], None)
+            for key in skipped:
+                logger.warning(
+                    "retry of key=%s skipped: the key was replaced or cancelled meanwhile", key
+                )
+
+    async def ack_loop(self) -> None:
+        while True:
+            await self.acks_ready.wait()
+            self.acks_ready.clear()
+            await self.flush()

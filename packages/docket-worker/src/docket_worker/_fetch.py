@@ -1,0 +1,47 @@
+"""The fetch loop: read as many messages as there are free slots, waking the moment one frees."""
+
+from typing import TYPE_CHECKING
+
+from docket._backends import RedisBackend
+from redis.exceptions import ResponseError
+
+if TYPE_CHECKING:
+    from ._worker import Worker
+
+IDLE_BLOCK_MS = 1000
+"""How long a fetch waits on Redis for new messages before looking around (and at stop())."""
+FINISHING_BLOCK_MS = 50
+"""In run_until_finished, how long a fetch with tasks still running waits before checking again."""
+
+
+async def fetch_loop(worker: "Worker", reader: RedisBackend, until_finished: bool) -> None:
+    """Fetch and start messages until the worker stops, or (until_finished) nothing is left."""
+    dispatcher = worker.dispatcher
+    while not worker.stopping:
+        free = dispatcher.free_slots()
+        if free <= 0:
+            await dispatcher.slot_freed.wait()
+            dispatcher.slot_freed.clear()
+            continue
+        busy = until_finished and dispatcher.running
+        try:
+            messages = await reader.read(
+                worker.name, free, FINISHING_BLOCK_MS if busy else IDLE_BLOCK_MS
+            )
+        except ResponseError as error:
+            if "NOGROUP" not in str(error):
+                raise
+            await worker.docket.backend.ensure_group()  # Redis lost its data (a restart)
+            continue
+        worker.outage.recovered()
+        if messages:
+            dispatcher.start(messages)
+        elif until_finished and not dispatcher.running and await finished(worker):
+            return
+
+
+async def finished(worker: "Worker") -> bool:
+    """True when no task is due, queued, running or waiting for its ack anywhere."""
+    await worker.dispatcher.flush()
+    streamed, parked = await worker.docket.backend.backlog()
+    return streamed == 0 and parked == 0

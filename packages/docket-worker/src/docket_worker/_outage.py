@@ -1,0 +1,56 @@
+"""Redis outages: log each once, back off, and let every loop carry on when Redis returns."""
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+logger = logging.getLogger("docket.worker")
+
+CONNECTION_ERRORS = (RedisConnectionError, RedisTimeoutError, ConnectionError, OSError)
+MIN_BACKOFF = 0.05
+MAX_BACKOFF = 5.0
+
+
+class Outage:
+    """Tracks whether Redis is reachable, so an outage is logged once, not once per loop."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.down = False
+
+    def failed(self, error: BaseException) -> None:
+        if not self.down:
+            self.down = True
+            logger.warning(
+                "lost Redis at %s (%s: %s); retrying with backoff, no task is lost",
+                self.url,
+                type(error).__name__,
+                error,
+            )
+
+    def recovered(self) -> None:
+        if self.down:
+            self.down = False
+            logger.warning("Redis at %s is back; carrying on", self.url)
+
+
+async def survive_outages(outage: Outage, loop: Callable[[], Awaitable[None]]) -> None:
+    """Run `loop` again after each connection error, with exponential backoff."""
+    backoff = MIN_BACKOFF
+    last_failure = 0.0
+    while True:
+        try:
+            await loop()
+            return
+        except CONNECTION_ERRORS as error:
+            outage.failed(error)
+            now = time.monotonic()
+            if now - last_failure > 2 * MAX_BACKOFF:
+                backoff = MIN_BACKOFF  # a new outage, not the same one going on
+            last_failure = now
+            await asyncio.sleep(backoff)
+            backoff = min(backoff * 2, MAX_BACKOFF)

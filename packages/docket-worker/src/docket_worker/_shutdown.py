@@ -1,0 +1,45 @@
+"""Graceful stop: let running tasks finish within a grace period, hand back the rest."""
+
+import asyncio
+import contextlib
+import logging
+from typing import TYPE_CHECKING
+
+from ._outage import CONNECTION_ERRORS
+
+if TYPE_CHECKING:
+    from ._worker import Worker
+
+logger = logging.getLogger("docket.worker")
+
+
+async def finish_running(worker: "Worker", grace: float | None) -> None:
+    """Wait up to `grace` seconds for running tasks; cancel those still running after it."""
+    running = set(worker.dispatcher.running)
+    if not running:
+        return
+    if grace is None or grace > 0:
+        logger.info("waiting up to %s s for %d running task(s)", grace, len(running))
+        _done, still_running = await asyncio.wait(running, timeout=grace)
+    else:
+        still_running = running
+    if still_running:
+        logger.warning(
+            "handing back %d task(s) still running at the shutdown deadline; another worker "
+            "will run them",
+            len(still_running),
+        )
+        for task in still_running:
+            task.cancel()
+        await asyncio.gather(*still_running, return_exceptions=True)
+
+
+async def settle_and_hand_back(worker: "Worker") -> None:
+    """Send the last acks and release unfinished messages for other workers; best effort,
+    since whatever is not settled stays pending in Redis and is redelivered anyway."""
+    with contextlib.suppress(*CONNECTION_ERRORS):
+        await worker.dispatcher.flush()
+        unfinished = list(worker.dispatcher.held)
+        if unfinished:
+            await worker.docket.backend.release(worker.name, unfinished)
+            worker.dispatcher.held.clear()
