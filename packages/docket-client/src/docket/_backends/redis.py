@@ -4,6 +4,8 @@ from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 from redis.asyncio import BlockingConnectionPool, Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialWithJitterBackoff
 from redis.exceptions import ResponseError
 
 from .._keys import DocketKeys
@@ -16,6 +18,12 @@ Message = tuple[bytes, bytes | None]
 DEFAULT_MAX_CONNECTIONS = 8
 HANDBACK_IDLE_MS = 365 * 24 * 3600 * 1000
 """Idle time given to handed-back messages, so any worker's next sweep reclaims them."""
+
+
+def _retry_policy() -> Retry:
+    """Retry a command a few times on a lost connection (say, a stale pooled one after a
+    Redis restart) before reporting the outage."""
+    return Retry(ExponentialWithJitterBackoff(base=0.01, cap=0.5), retries=3)
 
 
 class RedisBackend:
@@ -31,7 +39,7 @@ class RedisBackend:
 
     def _connect(self, max_connections: int) -> Redis:
         pool: BlockingConnectionPool = BlockingConnectionPool.from_url(
-            self.url, max_connections=max_connections, timeout=None
+            self.url, max_connections=max_connections, timeout=None, retry=_retry_policy()
         )
         return Redis(connection_pool=pool)
 

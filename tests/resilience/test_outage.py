@@ -1,0 +1,77 @@
+"""Redis restarting under a worker and a producer: nothing is lost, the outage is logged once."""
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+from docket import Docket, DocketConnectionError, Worker
+
+from ..helpers import wait_until
+from ..redis_server import RedisServer
+
+
+@pytest.fixture
+def server() -> Iterator[RedisServer]:
+    """A private, persistent Redis that a test may crash and restart."""
+    server = RedisServer(persistent=True)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.cleanup()
+
+
+async def test_worker_carries_on_after_redis_restarts_and_loses_nothing(
+    server: RedisServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    ran: set[int] = set()
+
+    async def record(n: int) -> None:
+        ran.add(n)
+
+    async with Docket(name=f"outage-{uuid.uuid4().hex}", url=server.url) as docket:
+        for n in range(50):
+            await docket.add(record, key=f"task-{n}")(n)
+        async with Worker(docket, redelivery_timeout=timedelta(seconds=1)) as worker:
+            running = asyncio.create_task(worker.run_forever())
+            await wait_until(lambda: len(ran) == 50, what="the first 50 tasks")
+
+            with caplog.at_level(logging.WARNING, logger="docket.worker"):
+                server.stop(kill=True)
+                await wait_until(lambda: logged(caplog, "lost Redis") == 1, what="outage log")
+                server.start()
+                for n in range(50, 100):
+                    await docket.add(record, key=f"task-{n}")(n)
+                await wait_until(lambda: len(ran) == 100, what="the tasks added after restart")
+
+            worker.stop()
+            await running
+
+    assert ran == set(range(100))
+    assert logged(caplog, "lost Redis") == 1
+    assert logged(caplog, "is back") == 1
+
+
+def logged(caplog: pytest.LogCaptureFixture, text: str) -> int:
+    return sum(text in record.getMessage() for record in caplog.records)
+
+
+async def test_producer_gets_a_clear_error_while_redis_is_down_and_may_retry(
+    server: RedisServer,
+) -> None:
+    async def record(n: int) -> None: ...
+
+    async with Docket(name=f"outage-{uuid.uuid4().hex}", url=server.url) as docket:
+        server.stop(kill=True)
+        with pytest.raises(DocketConnectionError, match="retrying it is safe"):
+            await docket.add(record, key="k")(1)
+        server.start()
+
+        await docket.add(record, key="k")(1)
+        await docket.add(record, key="k")(1)
+
+        assert await docket.backend.client.zcard(docket.keys.queue) == 0
+        assert await docket.backend.client.xlen(docket.keys.stream) == 1
