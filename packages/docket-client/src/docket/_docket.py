@@ -1,5 +1,6 @@
 """Docket: the entry point for scheduling, replacing and cancelling tasks."""
 
+import functools
 import inspect
 import os
 from collections.abc import Awaitable, Callable, Iterator
@@ -39,8 +40,19 @@ def check_task_function(function: object) -> TaskFunction:
         raise InvalidTaskError(
             f"{function!r} is not a task: pass an `async def` function, or its name as a string."
         )
-    if not inspect.iscoroutinefunction(function):
+    if inspect.isasyncgenfunction(function):
+        raise InvalidTaskError(
+            f"{function.__qualname__} is an async generator (it uses `yield`): a task must "
+            "be an `async def` function that returns None."
+        )
+    if not inspect.iscoroutinefunction(function) or not hasattr(function, "__name__"):
         name = getattr(function, "__qualname__", repr(function))
+        if isinstance(function, functools.partial):
+            raise InvalidTaskError(
+                f"{name} is a functools.partial: docket finds tasks by function name, so pass "
+                "the async function itself and its arguments to the call, "
+                "e.g. docket.add(send)(12345)."
+            )
         raise InvalidTaskError(
             f"{name} is not an async function: docket tasks must be defined with `async def` "
             "(wrap blocking work in `await asyncio.to_thread(...)`)."

@@ -13,6 +13,11 @@ def now_ms() -> int:
 
 def datetime_to_ms(when: datetime) -> int:
     """Convert an aware datetime to epoch milliseconds; naive datetimes are refused."""
+    if not isinstance(when, datetime):
+        raise InvalidScheduleError(
+            f"when={when!r} is not a datetime: pass an aware datetime, e.g. "
+            "datetime.now(timezone.utc) + timedelta(minutes=5)."
+        )
     if when.tzinfo is None or when.tzinfo.utcoffset(when) is None:
         raise InvalidScheduleError(
             f"when={when!r} has no time zone, so docket cannot tell when it is. "

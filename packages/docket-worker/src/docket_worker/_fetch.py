@@ -11,7 +11,7 @@ if TYPE_CHECKING:
 IDLE_BLOCK_MS = 1000
 """How long a fetch waits on Redis for new messages before looking around (and at stop())."""
 FINISHING_BLOCK_MS = 50
-"""In run_until_finished, how long a fetch with tasks still running waits before checking again."""
+"""In run_until_finished, how long a fetch waits before checking again whether all is done."""
 
 
 async def fetch_loop(worker: "Worker", reader: RedisBackend, until_finished: bool) -> None:
@@ -23,10 +23,9 @@ async def fetch_loop(worker: "Worker", reader: RedisBackend, until_finished: boo
             await dispatcher.slot_freed.wait()
             dispatcher.slot_freed.clear()
             continue
-        busy = until_finished and dispatcher.running
         try:
             messages = await reader.read(
-                worker.name, free, FINISHING_BLOCK_MS if busy else IDLE_BLOCK_MS
+                worker.name, free, FINISHING_BLOCK_MS if until_finished else IDLE_BLOCK_MS
             )
         except ResponseError as error:
             if "NOGROUP" not in str(error):
