@@ -182,7 +182,7 @@ async def test_an_async_generator_is_refused_saying_tasks_return_none(docket: Do
         yield 1
 
     with pytest.raises(InvalidTaskError, match="async generator"):
-        docket.add(stream)  # type: ignore[call-overload]
+        docket.add(stream)  # type: ignore[arg-type]
 
     assert await stored_keys(docket) == []
 

@@ -42,7 +42,7 @@ def check_task_function(function: object) -> TaskFunction:
         )
     if inspect.isasyncgenfunction(function):
         raise InvalidTaskError(
-            f"{function.__qualname__} is an async generator (it uses `yield`): a task must "
+            f"{getattr(function, '__qualname__', function)} is an async generator (it uses `yield`): a task must "
             "be an `async def` function that returns None."
         )
     if not inspect.iscoroutinefunction(function) or not hasattr(function, "__name__"):
