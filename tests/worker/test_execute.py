@@ -1,8 +1,16 @@
-"""The worker runs what clients schedule."""
+"""The worker runs what clients schedule, and dead-letters what it cannot run."""
 
+import asyncio
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from docket import Docket, Worker
+
+from ..helpers import wait_until
+
+StartWorker = Callable[[Worker], "asyncio.Task[None]"]
+WorkerFactory = Callable[..., Awaitable[Worker]]
 
 
 async def test_worker_runs_an_immediate_task_with_its_arguments(
@@ -31,3 +39,99 @@ async def test_future_task_runs_no_earlier_than_its_when(docket: Docket, worker:
 
     assert len(started) == 1
     assert started[0] >= when
+
+
+async def test_task_added_by_name_runs_the_registered_function(
+    docket: Docket, worker: Worker
+) -> None:
+    seen: list[tuple[int, str]] = []
+
+    async def send_followup_email(customer_id: int, name: str) -> None:
+        seen.append((customer_id, name))
+
+    docket.register(send_followup_email)
+    await docket.add("send_followup_email")(12345, name="Jane Smith")
+    await worker.run_until_finished()
+
+    assert seen == [(12345, "Jane Smith")]
+
+
+async def test_each_added_task_runs_once(docket: Docket, worker: Worker) -> None:
+    seen: list[int] = []
+
+    async def record(number: int) -> None:
+        seen.append(number)
+
+    for number in range(25):
+        await docket.add(record)(number)
+    await worker.run_until_finished()
+
+    assert sorted(seen) == list(range(25))
+
+
+async def dead_letters(docket: Docket) -> list[dict[bytes, bytes]]:
+    """The entries of the docket's dead-letter stream, oldest first."""
+    client: Any = docket.backend.client
+    return [fields for _id, fields in await client.xrange(docket.keys.dead)]
+
+
+async def test_task_nobody_registered_goes_to_the_dead_letter_stream_with_a_reason(
+    docket: Docket, make_worker: WorkerFactory
+) -> None:
+    ran: list[str] = []
+
+    async def healthy() -> None:
+        ran.append("healthy")
+
+    await docket.add("no_such_task", key="orphan")(1, 2)
+    await docket.add(healthy)()
+    worker = await make_worker(unknown_task_grace=timedelta(0))
+    await worker.run_until_finished()
+
+    letters = await dead_letters(docket)
+    assert len(letters) == 1
+    assert letters[0][b"key"] == b"orphan"
+    assert b"no_such_task" in letters[0][b"reason"]
+    assert ran == ["healthy"]
+    assert worker.statistics().dead_lettered == 1
+
+
+async def test_key_of_a_dead_lettered_task_can_be_added_again(
+    docket: Docket, make_worker: WorkerFactory, start_worker: StartWorker
+) -> None:
+    ran: list[str] = []
+
+    await docket.add("late_task", key="late")("first")
+    worker = await make_worker(unknown_task_grace=timedelta(0))
+    start_worker(worker)
+    await wait_until(lambda: worker.statistics().dead_lettered == 1, what="a dead letter")
+
+    async def late_task(version: str) -> None:
+        ran.append(version)
+
+    await docket.add(late_task, key="late")("second")
+    start_worker(worker)
+    await wait_until(lambda: ran != [], what="the task added again to run")
+
+    assert ran == ["second"]
+
+
+async def test_undecodable_message_goes_to_the_dead_letter_stream_and_the_worker_keeps_going(
+    docket: Docket, worker: Worker
+) -> None:
+    ran: list[str] = []
+
+    async def healthy() -> None:
+        ran.append("healthy")
+
+    client: Any = docket.backend.client
+    await client.xadd(docket.keys.stream, {"d": b"\xc1 not a docket message"})
+    await docket.add(healthy)()
+    await worker.run_until_finished()
+
+    letters = await dead_letters(docket)
+    assert len(letters) == 1
+    assert letters[0][b"d"] == b"\xc1 not a docket message"
+    assert letters[0][b"reason"]
+    assert ran == ["healthy"]
+    assert worker.statistics().dead_lettered == 1

@@ -41,9 +41,10 @@ def check_task_function(function: object) -> TaskFunction:
             f"{function!r} is not a task: pass an `async def` function, or its name as a string."
         )
     if inspect.isasyncgenfunction(function):
+        name = getattr(function, "__qualname__", function)
         raise InvalidTaskError(
-            f"{getattr(function, '__qualname__', function)} is an async generator (it uses `yield`): a task must "
-            "be an `async def` function that returns None."
+            f"{name} is an async generator (it uses `yield`): a task must be an `async def` "
+            "function that returns None."
         )
     if not inspect.iscoroutinefunction(function) or not hasattr(function, "__name__"):
         name = getattr(function, "__qualname__", repr(function))

@@ -3,7 +3,7 @@
 Each marker only records what was asked for; docket-worker resolves them when a task runs.
 """
 
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import AbstractAsyncContextManager, AbstractContextManager
 from datetime import timedelta
 from logging import Logger, LoggerAdapter
@@ -102,6 +102,10 @@ def TaskArgument(parameter: str | None = None, optional: bool = False) -> Any:
 def Depends[R](dependency: Callable[..., AbstractAsyncContextManager[R]]) -> R: ...
 @overload
 def Depends[R](dependency: Callable[..., AbstractContextManager[R]]) -> R: ...
+@overload
+def Depends[R](dependency: Callable[..., AsyncIterator[R]]) -> R: ...
+@overload
+def Depends[R](dependency: Callable[..., Iterator[R]]) -> R: ...
 @overload
 def Depends[R](dependency: Callable[..., Awaitable[R]]) -> R: ...
 @overload

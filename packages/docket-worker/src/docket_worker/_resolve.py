@@ -158,6 +158,7 @@ class Resolver:
             bound = task_signature(function).bind_partial(
                 *self.execution.args, **self.execution.kwargs
             )
+            bound.apply_defaults()
             self._arguments = dict(bound.arguments)
         if name in self._arguments:
             return self._arguments[name]

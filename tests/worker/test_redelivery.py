@@ -1,0 +1,116 @@
+"""At-least-once: work of a dead worker is run by another; a live worker keeps its long tasks."""
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+
+from docket import CurrentDocket, CurrentWorker, Docket, TaskKey, Worker
+
+from ..helpers import wait_until
+
+StartWorker = Callable[[Worker], "asyncio.Task[None]"]
+WorkerFactory = Callable[..., Awaitable[Worker]]
+
+SHORT_TIMEOUT = timedelta(milliseconds=200)
+
+
+async def nothing_left(docket: Docket) -> bool:
+    """Whether every message was acknowledged and nothing is parked."""
+    return await docket.backend.backlog() == (0, 0)
+
+
+async def test_tasks_of_a_worker_that_died_run_on_another_worker_after_the_timeout(
+    docket: Docket, make_worker: WorkerFactory, start_worker: StartWorker
+) -> None:
+    runs: list[tuple[int, str, float]] = []
+
+    async def job(number: int, worker: Worker = CurrentWorker()) -> None:
+        runs.append((number, worker.name, time.monotonic()))
+
+    for number in range(5):
+        await docket.add(job)(number)
+
+    # A worker takes the messages and dies before running or acknowledging any of them.
+    crashed = await make_worker(name="crashed", redelivery_timeout=SHORT_TIMEOUT)
+    taken_at = time.monotonic()
+    taken = await docket.backend.read(crashed.name, 10, None)
+    assert len(taken) == 5
+    del crashed
+
+    rescuer = await make_worker(name="rescuer", redelivery_timeout=SHORT_TIMEOUT)
+    start_worker(rescuer)
+    await wait_until(lambda: len(runs) >= 5, within=5, what="the abandoned tasks to run")
+    await wait_until(lambda: nothing_left(docket), what="the rescued tasks to be acknowledged")
+
+    assert sorted(number for number, _, _ in runs) == [0, 1, 2, 3, 4]
+    assert {name for _, name, _ in runs} == {"rescuer"}
+    # Redis measures idle time in whole milliseconds: allow a few of them.
+    assert all(at - taken_at >= 0.195 for _, _, at in runs), [at - taken_at for *_, at in runs]
+
+
+async def test_a_live_worker_keeps_a_task_that_runs_longer_than_the_redelivery_timeout(
+    docket: Docket, make_worker: WorkerFactory, start_worker: StartWorker
+) -> None:
+    runs: list[str] = []
+
+    async def long_job(worker: Worker = CurrentWorker()) -> None:
+        runs.append(worker.name)
+        await asyncio.sleep(3 * SHORT_TIMEOUT.total_seconds())
+
+    first = await make_worker(name="first", redelivery_timeout=SHORT_TIMEOUT)
+    second = await make_worker(name="second", redelivery_timeout=SHORT_TIMEOUT)
+    await docket.add(long_job)()
+    start_worker(first)
+    start_worker(second)
+
+    await wait_until(lambda: len(runs) >= 1, what="the long task to start")
+    await wait_until(lambda: nothing_left(docket), what="the long task to be acknowledged")
+    await wait_until(
+        lambda: first.statistics().running == second.statistics().running == 0,
+        what="both workers to be idle",
+    )
+
+    assert len(runs) == 1
+    assert first.statistics().succeeded + second.statistics().succeeded == 1
+
+
+async def test_a_running_task_can_add_its_own_key_again(docket: Docket, worker: Worker) -> None:
+    runs: list[int] = []
+
+    async def poll_for_changes(
+        round: int, key: str = TaskKey(), current: Docket = CurrentDocket()
+    ) -> None:
+        runs.append(round)
+        if round < 3:
+            when = datetime.now(UTC) + timedelta(milliseconds=20)
+            await current.add(poll_for_changes, when=when, key=key)(round + 1)
+
+    await docket.add(poll_for_changes, key="poller")(1)
+    await worker.run_until_finished()
+
+    assert runs == [1, 2, 3]
+
+
+async def test_a_running_task_replaced_meanwhile_finishes_and_its_replacement_still_runs(
+    docket: Docket, worker: Worker
+) -> None:
+    runs: list[str] = []
+    started = asyncio.Event()
+    release = asyncio.Event()
+
+    async def report(version: str) -> None:
+        runs.append(version)
+        if version == "first":
+            started.set()
+            await release.wait()
+
+    await docket.add(report, key="report")("first")
+    running = asyncio.create_task(worker.run_until_finished())
+    await asyncio.wait_for(started.wait(), timeout=5)
+    when = datetime.now(UTC) + timedelta(milliseconds=50)
+    await docket.replace(report, when=when, key="report")("second")
+    release.set()
+    await asyncio.wait_for(running, timeout=5)
+
+    assert runs == ["first", "second"]
