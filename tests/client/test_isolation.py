@@ -234,7 +234,7 @@ async def test_unreachable_redis_raises_docket_connection_error_naming_the_url()
     message = str(raised.value)
     assert url in message
     assert "'orders'" in message
-    assert "Start the server, or pass the right url=" in message
+    assert "Start the server, or check the URL" in message
     assert isinstance(raised.value, ConnectionError)
     with pytest.raises(RuntimeError, match="not open"):
         docket.backend  # noqa: B018 - the docket stays closed

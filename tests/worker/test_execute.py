@@ -1,6 +1,7 @@
 """The worker runs what clients schedule, and dead-letters what it cannot run."""
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -135,3 +136,29 @@ async def test_undecodable_message_goes_to_the_dead_letter_stream_and_the_worker
     assert letters[0][b"reason"]
     assert ran == ["healthy"]
     assert worker.statistics().dead_lettered == 1
+
+
+async def test_stop_returns_promptly_from_an_idle_worker(docket: Docket, worker: Worker) -> None:
+    running = asyncio.create_task(worker.run_forever())
+    await wait_until(lambda: worker.interruptible, what="the worker waiting for messages")
+
+    started = time.monotonic()
+    worker.stop()
+    await running
+
+    assert time.monotonic() - started < 0.5
+
+
+async def test_stop_before_the_run_makes_the_run_return_at_once(
+    docket: Docket, worker: Worker
+) -> None:
+    ran: list[int] = []
+
+    async def record(n: int) -> None:
+        ran.append(n)
+
+    await docket.add(record)(1)
+    worker.stop()
+    await worker.run_forever()
+
+    assert ran == []

@@ -1,19 +1,160 @@
-"""The `docket` command line (Typer): thin wrappers that parse options and call the library."""
+"""The `docket` command line (Typer): thin wrappers that parse options and call the library.
+
+Exit status: 0 done (or stopped by one SIGTERM/SIGINT), 1 a failure reported in one line on
+stderr (a bad --tasks path, Redis unreachable), 2 a usage error, 130 stopped at once by a second
+SIGTERM/SIGINT.
+"""
+
+import asyncio
+from datetime import timedelta
+from typing import Annotated
 
 import typer
+from docket import Docket, DocketError, __version__
+
+from ._dead import dead_app
+from ._durations import parse_duration, parse_positive_duration
+from ._logging import LogFormat, LogLevel, configure_logging
+from ._options import DEFAULT_DOCKET, DEFAULT_URL, DocketOption, UrlOption, fail
+from ._run import WorkerSettings, load_tasks, run_worker
 
 app = typer.Typer(
-    help="docket: run workers for a docket of background tasks.", no_args_is_help=True
+    help="docket: run workers for a docket of background tasks, and manage its dead letters.",
+    no_args_is_help=True,
+    rich_markup_mode=None,  # plain help and one-line usage errors, also in logs and CI output
+    pretty_exceptions_show_locals=False,  # locals may hold a Redis URL with its password
 )
+app.add_typer(dead_app)
+
+
+def split_collections(values: list[str]) -> list[str]:
+    """DOCKET_TASKS holds comma-separated paths; --tasks a:b,c:d is accepted the same way."""
+    return [part.strip() for value in values for part in value.split(",") if part.strip()]
 
 
 @app.command()
 def version() -> None:
     """Print the installed docket version."""
-    import docket
+    typer.echo(__version__)
 
-    typer.echo(docket.__version__)
+
+@app.command()
+def worker(
+    tasks: Annotated[
+        list[str],
+        typer.Option(
+            "--tasks",
+            metavar="MODULE:ATTR",
+            envvar="DOCKET_TASKS",
+            callback=split_collections,
+            show_default=False,
+            help="A task collection to run, as module:attribute naming a list of async "
+            "functions. Repeat it for several; DOCKET_TASKS takes them comma-separated.",
+        ),
+    ] = [],  # noqa: B006 (Typer copies list defaults)
+    url: UrlOption = DEFAULT_URL,
+    docket: DocketOption = DEFAULT_DOCKET,
+    name: Annotated[
+        str | None,
+        typer.Option(
+            metavar="NAME",
+            envvar="DOCKET_WORKER_NAME",
+            show_default="hostname#pid",
+            help="This worker's name, unique among the docket's workers.",
+        ),
+    ] = None,
+    concurrency: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            metavar="N",
+            envvar="DOCKET_WORKER_CONCURRENCY",
+            help="How many tasks run at once.",
+        ),
+    ] = 10,
+    redelivery_timeout: Annotated[
+        timedelta,
+        typer.Option(
+            parser=parse_positive_duration,
+            metavar="DURATION",
+            envvar="DOCKET_WORKER_REDELIVERY_TIMEOUT",
+            show_default="5m",
+            help="How long the tasks of a worker that died wait before another worker runs "
+            "them; longer than your longest task.",
+        ),
+    ] = timedelta(minutes=5),
+    shutdown_timeout: Annotated[
+        timedelta,
+        typer.Option(
+            parser=parse_duration,
+            metavar="DURATION",
+            envvar="DOCKET_WORKER_SHUTDOWN_TIMEOUT",
+            show_default="30s",
+            help="On SIGTERM/SIGINT, how long running tasks get to finish before they are "
+            "handed back to other workers.",
+        ),
+    ] = timedelta(seconds=30),
+    max_deliveries: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            metavar="N",
+            envvar="DOCKET_WORKER_MAX_DELIVERIES",
+            help="A message delivered more often than this without finishing (its workers "
+            "keep dying) becomes a dead letter.",
+        ),
+    ] = 5,
+    logging_level: Annotated[
+        LogLevel,
+        typer.Option(envvar="DOCKET_LOGGING_LEVEL", case_sensitive=False, help="Log level."),
+    ] = LogLevel.INFO,
+    logging_format: Annotated[
+        LogFormat | None,
+        typer.Option(
+            envvar="DOCKET_LOGGING_FORMAT",
+            case_sensitive=False,
+            show_default="rich on a terminal, else plain",
+            help="Log format, on stderr; rich needs the rich package (else plain is used).",
+        ),
+    ] = None,
+    until_finished: Annotated[
+        bool,
+        typer.Option(
+            "--until-finished", help="Exit once no task is due, queued or running (tests, CI)."
+        ),
+    ] = False,
+) -> None:
+    """Run the tasks of a docket until stopped.
+
+    Durations are written 250ms, 30s, 5m, 1h, mm:ss, hh:mm:ss or as plain seconds (2.5).
+
+    The first SIGTERM or SIGINT stops fetching and gives running tasks the shutdown timeout to
+    finish (exit 0); a second one exits at once (exit 130). Unfinished tasks are not lost: they
+    stay pending in Redis and another worker runs them.
+    """
+    if not tasks:
+        raise typer.BadParameter(
+            "name at least one task collection (or set DOCKET_TASKS).", param_hint="'--tasks'"
+        )
+    configure_logging(logging_level, logging_format)
+    settings = WorkerSettings(
+        docket=docket,
+        url=url,
+        tasks=tasks,
+        name=name,
+        concurrency=concurrency,
+        redelivery_timeout=redelivery_timeout,
+        shutdown_timeout=shutdown_timeout,
+        max_deliveries=max_deliveries,
+        until_finished=until_finished,
+    )
+    try:
+        opened = Docket(name=docket, url=url)
+    except DocketError as error:  # a docket name that cannot be used
+        fail(str(error))
+    load_tasks(opened, tasks)
+    raise typer.Exit(asyncio.run(run_worker(settings, opened)))
 
 
 def main() -> None:
-    app()
+    app(prog_name="docket")

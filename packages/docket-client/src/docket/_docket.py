@@ -86,9 +86,10 @@ class Docket:
             await backend.ping()
         except (RedisConnectionError, OSError) as error:
             await backend.close()
+            reason = str(error).rstrip(".")
             raise DocketConnectionError(
                 f"cannot reach Redis at {redact_url(self.url)} for docket {self.name!r}: "
-                f"{error}. Start the server, or pass the right url= (or DOCKET_URL)."
+                f"{reason}. Start the server, or check the URL (url=, --url or DOCKET_URL)."
             ) from error
         self._backend = backend
         return self
@@ -119,7 +120,8 @@ class Docket:
             yield
         except (RedisConnectionError, RedisTimeoutError) as error:
             raise DocketConnectionError(
-                f"could not {action}: Redis at {redact_url(self.url)} is unreachable ({error}). "
+                f"could not {action}: Redis at {redact_url(self.url)} is unreachable "
+                f"({str(error).rstrip('.')}). "
                 "Each call is one atomic script, so it either happened entirely or not at all; "
                 "retrying it is safe for keyed adds, replaces and cancels."
             ) from error
@@ -148,7 +150,10 @@ class Docket:
     def register_collection(self, path: str) -> None:
         """Register every task of a ``"module:attribute"`` collection."""
         for function in import_collection(path):
-            self.register(function)
+            try:
+                self.register(function)
+            except InvalidTaskError as error:
+                raise InvalidTaskError(f"in task collection {path!r}: {error}") from None
 
     # -- scheduling ----------------------------------------------------------------------------
 

@@ -22,6 +22,11 @@ def import_collection(path: str) -> list[Any]:
             f"cannot import module {module_name!r} for task collection {path!r}: {error}. "
             "Check the spelling and that the module is importable (on sys.path)."
         ) from error
+    except Exception as error:
+        raise InvalidTaskError(
+            f"importing module {module_name!r} for task collection {path!r} failed: "
+            f"{type(error).__name__}: {error}. Fix the module so that it imports."
+        ) from error
     try:
         collection = getattr(module, attribute)
     except AttributeError:
@@ -32,4 +37,9 @@ def import_collection(path: str) -> list[Any]:
         raise InvalidTaskError(
             f"{path!r} is a {type(collection).__name__}, not a list of async task functions."
         )
-    return list(collection)
+    try:
+        return list(collection)
+    except Exception as error:
+        raise InvalidTaskError(
+            f"cannot iterate task collection {path!r}: {type(error).__name__}: {error}."
+        ) from error

@@ -19,11 +19,12 @@ async def fetch_loop(worker: "Worker", reader: RedisBackend, until_finished: boo
     dispatcher = worker.dispatcher
     while not worker.stopping:
         free = dispatcher.free_slots()
-        if free <= 0:
-            await dispatcher.slot_freed.wait()
-            dispatcher.slot_freed.clear()
-            continue
+        worker.interruptible = True
         try:
+            if free <= 0:
+                await dispatcher.slot_freed.wait()
+                dispatcher.slot_freed.clear()
+                continue
             messages = await reader.read(
                 worker.name, free, FINISHING_BLOCK_MS if until_finished else IDLE_BLOCK_MS
             )
@@ -32,6 +33,8 @@ async def fetch_loop(worker: "Worker", reader: RedisBackend, until_finished: boo
                 raise
             await worker.docket.backend.ensure_group()  # Redis lost its data (a restart)
             continue
+        finally:
+            worker.interruptible = False
         worker.outage.recovered()
         if messages:
             dispatcher.start(messages)

@@ -35,11 +35,14 @@ async def finish_running(worker: "Worker", grace: float | None) -> None:
 
 
 async def settle_and_hand_back(worker: "Worker") -> None:
-    """Send the last acks and release unfinished messages for other workers; best effort,
-    since whatever is not settled stays pending in Redis and is redelivered anyway."""
+    """Send the last acks, then hand back every message still pending for this worker (its
+    unfinished tasks, and any a stopped read had taken) so other workers run them soon.
+    Best effort: whatever is not settled stays pending in Redis and is redelivered anyway."""
     with contextlib.suppress(*CONNECTION_ERRORS):
         await worker.dispatcher.flush()
-        unfinished = list(worker.dispatcher.held)
-        if unfinished:
-            await worker.docket.backend.release(worker.name, unfinished)
-            worker.dispatcher.held.clear()
+        backend = worker.docket.backend
+        after = b"-"
+        while unfinished := await backend.pending_for(worker.name, after, 1000):
+            await backend.release(worker.name, unfinished)
+            after = b"(" + unfinished[-1]
+        worker.dispatcher.held.clear()

@@ -87,6 +87,9 @@ class Worker:
         self.dispatcher = Dispatcher(self)
         self.outage = Outage(redact_url(docket.url))
         self.stopping = False
+        self.interruptible = False
+        """True while the fetch loop only waits (on Redis or a free slot): stop() may cancel it."""
+        self._fetching: asyncio.Task[None] | None = None
         self._reader: RedisBackend | None = None
         self._subscriber: RedisBackend | None = None
 
@@ -96,6 +99,7 @@ class Worker:
     async def __aenter__(self) -> Self:
         backend = self.docket.backend
         await backend.ensure_group()
+        self.stopping = False
         self._reader = backend.dedicated()
         self._subscriber = backend.dedicated()
         return self
@@ -127,7 +131,8 @@ class Worker:
         """Stop fetching; running tasks get `shutdown_timeout` to finish. Safe from signal
         handlers (``loop.add_signal_handler``)."""
         self.stopping = True
-        self.dispatcher.slot_freed.set()
+        if self._fetching is not None and self.interruptible:
+            self._fetching.cancel()
 
     def statistics(self) -> WorkerStatistics:
         """What this worker has done so far."""
@@ -139,7 +144,6 @@ class Worker:
         reader, subscriber = self._reader, self._subscriber
         if reader is None or subscriber is None:
             raise RuntimeError(f"{self!r} is not open: use `async with Worker(docket) as worker:`.")
-        self.stopping = False
         scheduler = Scheduler(self.docket.backend)
         loops: list[Callable[[], Awaitable[None]]] = [
             lambda: scheduler.listen(subscriber),
@@ -151,7 +155,7 @@ class Worker:
         async with asyncio.TaskGroup() as group:
             background = [group.create_task(survive_outages(self.outage, loop)) for loop in loops]
             try:
-                await survive_outages(self.outage, lambda: fetch_loop(self, reader, until_finished))
+                await self._fetch(reader, until_finished)
                 grace = self.shutdown_timeout.total_seconds() if self.stopping else None
                 await finish_running(self, grace)
                 await survive_outages(self.outage, self.dispatcher.flush)
@@ -159,3 +163,17 @@ class Worker:
                 for task in background:
                     task.cancel()
         await settle_and_hand_back(self)
+
+    async def _fetch(self, reader: RedisBackend, until_finished: bool) -> None:
+        """Run the fetch loop as a task that stop() can interrupt while it only waits."""
+        self._fetching = asyncio.create_task(
+            survive_outages(self.outage, lambda: fetch_loop(self, reader, until_finished))
+        )
+        try:
+            await self._fetching
+        except asyncio.CancelledError:
+            current = asyncio.current_task()
+            if not self.stopping or (current is not None and current.cancelling()):
+                raise
+        finally:
+            self._fetching = None

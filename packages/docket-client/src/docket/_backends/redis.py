@@ -117,6 +117,13 @@ class RedisBackend:
                 justid=True,
             )
 
+    async def pending_for(self, consumer: str, after: bytes, count: int) -> list[bytes]:
+        """Ids of messages pending for `consumer`, from `after` (an XPENDING range start)."""
+        reply: Any = await self.client.xpending_range(
+            self.keys.stream, self.keys.group, after, b"+", count, consumername=consumer
+        )
+        return [entry["message_id"] for entry in reply]
+
     async def delivery_counts(self, message_ids: Sequence[bytes]) -> dict[bytes, int]:
         """How many times each pending message has been delivered."""
         async with self.client.pipeline(transaction=False) as pipe:

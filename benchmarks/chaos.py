@@ -1,0 +1,154 @@
+"""Chaos run: thousands of tasks through several `docket worker` processes while workers are
+killed with SIGKILL and Redis is crashed and restarted. Checks that every task ran at least
+once and reports the duplicates.
+
+    uv run benchmarks/chaos.py --tasks 5000 --workers 4 --kills 20 --restarts 3
+"""
+
+import argparse
+import asyncio
+import os
+import random
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections import Counter
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CONCURRENCY = 10
+MEAN_TASK_SECONDS = 0.025
+sys.path.insert(0, str(ROOT))
+
+from docket import Docket  # noqa: E402
+
+from tests.redis_server import RedisServer  # noqa: E402
+
+TASKS_MODULE = """
+import asyncio, os, random
+
+async def record(n: int) -> None:
+    await asyncio.sleep(random.random() / 20)
+    with open(os.environ["CHAOS_LOG"], "a") as log:
+        log.write(f"{n}\\n")
+
+tasks = [record]
+"""
+
+
+def parse_arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--tasks", type=int, default=3000)
+    parser.add_argument("--workers", type=int, default=3)
+    parser.add_argument("--kills", type=int, default=10, help="SIGKILLs of random workers")
+    parser.add_argument("--restarts", type=int, default=2, help="Redis crashes and restarts")
+    parser.add_argument("--deadline", type=float, default=120.0, help="seconds to finish in")
+    return parser.parse_args()
+
+
+class Workers:
+    """The `docket worker` processes of the run, replaced as they are killed."""
+
+    def __init__(self, url: str, name: str, folder: Path, log: Path) -> None:
+        self.command = [
+            str(Path(sys.executable).parent / "docket"),
+            "worker",
+            "--tasks", "chaos_tasks:tasks",
+            "--url", url,
+            "--docket", name,
+            "--concurrency", str(CONCURRENCY),
+            "--redelivery-timeout", "1s",
+            "--logging-level", "ERROR",
+        ]  # fmt: skip
+        self.env = os.environ | {"PYTHONPATH": str(folder), "CHAOS_LOG": str(log)}
+        self.processes: list[subprocess.Popen[bytes]] = []
+
+    def start(self) -> None:
+        self.processes.append(subprocess.Popen(self.command, env=self.env))
+
+    def kill_one(self) -> None:
+        victim = self.processes.pop(random.randrange(len(self.processes)))
+        victim.send_signal(signal.SIGKILL)
+        victim.wait()
+        self.start()
+
+    def stop_all(self) -> None:
+        for process in self.processes:
+            process.send_signal(signal.SIGTERM)
+        for process in self.processes:
+            try:
+                process.wait(timeout=40)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+async def schedule(url: str, name: str, count: int) -> None:
+    async with Docket(name=name, url=url) as docket:
+        for n in range(count):
+            await docket.add("record", key=f"chaos-{n}")(n)
+
+
+def ran(log: Path) -> Counter[int]:
+    if not log.exists():
+        return Counter()
+    return Counter(int(line) for line in log.read_text().split())
+
+
+async def backlog(url: str, name: str) -> tuple[int, int]:
+    async with Docket(name=name, url=url) as docket:
+        return await docket.backend.backlog()
+
+
+def main() -> int:
+    options = parse_arguments()
+    folder = Path(tempfile.mkdtemp(prefix="docket-chaos-"))
+    (folder / "chaos_tasks.py").write_text(TASKS_MODULE)
+    log = folder / "ran.log"
+    name = f"chaos-{uuid.uuid4().hex[:8]}"
+    server = RedisServer(persistent=True)
+    server.start()
+    workers = Workers(server.url, name, folder, log)
+    started = time.monotonic()
+    try:
+        asyncio.run(schedule(server.url, name, options.tasks))
+        for _ in range(options.workers):
+            workers.start()
+        events = ["kill"] * options.kills + ["restart"] * options.restarts
+        random.shuffle(events)
+        # Spread the chaos over the time the tasks are expected to take, once work has begun.
+        expected = options.tasks * MEAN_TASK_SECONDS / (options.workers * CONCURRENCY)
+        pause = timedelta(seconds=max(0.05, expected / (len(events) + 1)))
+        while not ran(log) and time.monotonic() - started < options.deadline:
+            time.sleep(0.01)
+        while time.monotonic() - started < options.deadline:
+            seen = ran(log)
+            if len(seen) == options.tasks and asyncio.run(backlog(server.url, name)) == (0, 0):
+                break
+            if events:
+                if events.pop() == "kill":
+                    workers.kill_one()
+                else:
+                    server.restart()
+            time.sleep(pause.total_seconds())
+    finally:
+        workers.stop_all()
+        server.cleanup()
+    seen = ran(log)
+    elapsed = time.monotonic() - started
+    missing = options.tasks - len(seen)
+    duplicates = sum(seen.values()) - len(seen)
+    verdict = "all ran at least once" if missing == 0 else f"{missing} NEVER RAN"
+    print(
+        f"chaos: {options.tasks} tasks, {options.workers} workers, {options.kills} SIGKILLs, "
+        f"{options.restarts} Redis restarts: {verdict}; {duplicates} duplicates "
+        f"({duplicates / options.tasks:.1%}); {elapsed:.1f} s"
+    )
+    return 0 if missing == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,5 @@
+"""`python -m docket_cli`: the same as the `docket` command."""
+
+from .app import main
+
+main()

@@ -1,0 +1,148 @@
+"""`docket worker`: load the task collections, connect, log one start-up line, run, stop on signals.
+
+Signals: the first SIGTERM or SIGINT calls `Worker.stop()` (stop fetching; running tasks get the
+shutdown timeout, then are handed back) and the command exits 0. A second one (or one that comes
+while still connecting) cancels the run at once and the command exits 130. Either way nothing is
+lost: unfinished messages stay pending in Redis and another worker runs them.
+"""
+
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+import sys
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+
+from docket import Docket, DocketError, Worker
+from docket._backends import redact_url
+from docket._speedups import IMPLEMENTATION, REASON
+
+from ._durations import format_duration
+from ._options import fail
+
+logger = logging.getLogger("docket.cli")
+
+FORCED_EXIT_CODE = 130
+"""Exit status after a second SIGTERM/SIGINT cut the graceful shutdown short (128 + SIGINT)."""
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerSettings:
+    """What `docket worker` was asked to do, already parsed."""
+
+    docket: str
+    url: str
+    tasks: Sequence[str]
+    name: str | None
+    concurrency: int
+    redelivery_timeout: timedelta
+    shutdown_timeout: timedelta
+    max_deliveries: int
+    until_finished: bool
+
+
+def load_tasks(docket: Docket, paths: Sequence[str]) -> None:
+    """Register every collection, or exit 1 with one line naming the collection and the problem."""
+    if os.getcwd() not in sys.path and "" not in sys.path:
+        sys.path.insert(0, os.getcwd())  # like `python -m`: task modules in the current directory
+    for path in paths:
+        try:
+            docket.register_collection(path)
+        except DocketError as error:  # its message names the collection and what was wrong
+            fail(str(error))
+
+
+def startup_line(worker: Worker, settings: WorkerSettings) -> str:
+    docket = worker.docket
+    tasks = ", ".join(sorted(docket.tasks)) or "(none)"
+    mode = "until finished" if settings.until_finished else "until stopped"
+    return (
+        f"worker {worker.name!r} started on docket {docket.name!r} at {redact_url(docket.url)} "
+        f"({mode}): concurrency {worker.concurrency}, redelivery timeout "
+        f"{format_duration(worker.redelivery_timeout)}, shutdown timeout "
+        f"{format_duration(worker.shutdown_timeout)}; tasks: {tasks}; "
+        f"speedups: {IMPLEMENTATION} ({REASON})"
+    )
+
+
+class SignalHandler:
+    """First SIGTERM/SIGINT stops the worker gracefully; a second (or one before the worker
+    runs) cancels the main task."""
+
+    def __init__(self, main_task: "asyncio.Task[object]") -> None:
+        self.main_task = main_task
+        self.worker: Worker | None = None
+        self.forced = False
+
+    def __call__(self, signum: signal.Signals) -> None:
+        if self.worker is not None and not self.worker.stopping:
+            logger.info(
+                "%s: stopping; running tasks get up to %s to finish (send it again to exit now)",
+                signum.name,
+                format_duration(self.worker.shutdown_timeout),
+            )
+            self.worker.stop()
+        elif not self.forced:
+            logger.warning(
+                "%s: exiting now; unfinished tasks stay pending and will be redelivered",
+                signum.name,
+            )
+            self.forced = True
+            self.main_task.cancel()
+
+    @contextlib.contextmanager
+    def installed(self) -> Iterator[None]:
+        loop = asyncio.get_running_loop()
+        installed = []
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            with contextlib.suppress(NotImplementedError):  # no add_signal_handler on Windows
+                loop.add_signal_handler(signum, self, signum)
+                installed.append(signum)
+        try:
+            yield
+        finally:
+            for signum in installed:
+                loop.remove_signal_handler(signum)
+
+
+async def run_worker(settings: WorkerSettings, docket: Docket) -> int:
+    """Run a worker on `docket` (its tasks already registered); returns the exit status."""
+    main_task = asyncio.current_task()
+    assert main_task is not None
+    signals = SignalHandler(main_task)
+    with signals.installed():
+        try:
+            await _serve(settings, docket, signals)
+        except asyncio.CancelledError:
+            if not signals.forced:
+                raise
+            main_task.uncancel()
+            return FORCED_EXIT_CODE
+    return 0
+
+
+async def _serve(settings: WorkerSettings, docket: Docket, signals: SignalHandler) -> None:
+    async with contextlib.AsyncExitStack() as stack:
+        try:
+            await stack.enter_async_context(docket)
+            worker = Worker(
+                docket,
+                name=settings.name,
+                concurrency=settings.concurrency,
+                redelivery_timeout=settings.redelivery_timeout,
+                shutdown_timeout=settings.shutdown_timeout,
+                max_deliveries=settings.max_deliveries,
+            )
+            await stack.enter_async_context(worker)
+        except (DocketError, ValueError) as error:  # unreachable Redis, unknown URL scheme
+            fail(str(error))
+        logger.info(startup_line(worker, settings))
+        signals.worker = worker  # no await until the run starts: a signal cannot come between
+        if settings.until_finished:
+            await worker.run_until_finished()
+        else:
+            await worker.run_forever()
+    logger.info("worker %r stopped", worker.name)
