@@ -15,6 +15,13 @@ from .redis_server import RedisServer, redis_server_binary
 __all__ = ["RedisServer", "redis_server_binary"]
 
 
+def pytest_report_header() -> str:
+    """Say which kernels this run uses, and why (docket._speedups)."""
+    from docket import _speedups
+
+    return f"docket kernels: {_speedups.IMPLEMENTATION} ({_speedups.REASON})"
+
+
 @pytest.fixture(scope="session")
 def redis_url() -> Iterator[str]:
     """URL of the suite's Redis: DOCKET_TEST_REDIS_URL, or a private server on a free port."""

@@ -32,7 +32,7 @@ def decode_envelope(data: bytes) -> Envelope:
     """Decode a message written by `encode_envelope`, refusing other versions."""
     try:
         envelope = _decoder.decode(data)
-    except msgspec.DecodeError as error:
+    except (msgspec.DecodeError, UnicodeDecodeError) as error:
         raise MessageDecodeError(_describe_undecodable(data, error)) from None
     if envelope[0] != ENVELOPE_VERSION:
         raise MessageDecodeError(
@@ -45,7 +45,7 @@ def decode_envelope(data: bytes) -> Envelope:
 def _describe_undecodable(data: bytes, error: Exception) -> str:
     try:
         raw: Any = _any_decoder.decode(data)
-    except msgspec.DecodeError:
+    except (msgspec.DecodeError, UnicodeDecodeError):
         raw = None
     if isinstance(raw, list) and raw and isinstance(raw[0], int) and raw[0] != ENVELOPE_VERSION:
         return (

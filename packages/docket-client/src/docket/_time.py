@@ -5,6 +5,8 @@ from datetime import UTC, datetime, timedelta
 
 from ._errors import InvalidScheduleError
 
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
 
 def now_ms() -> int:
     """Milliseconds since the epoch, by this machine's clock."""
@@ -23,7 +25,9 @@ def datetime_to_ms(when: datetime) -> int:
             f"when={when!r} has no time zone, so docket cannot tell when it is. "
             "Pass an aware datetime, e.g. datetime.now(timezone.utc) + timedelta(minutes=5)."
         )
-    return int(when.timestamp() * 1000)
+    # Round up, in exact integer arithmetic: a task must never start before its `when`.
+    microseconds = (when - EPOCH) // timedelta(microseconds=1)
+    return -(-microseconds // 1000)
 
 
 def ms_to_datetime(ms: int) -> datetime:

@@ -2,6 +2,7 @@
 
 import asyncio
 import logging
+import time
 
 from docket._backends import RedisBackend
 from docket._time import now_ms
@@ -10,8 +11,8 @@ logger = logging.getLogger("docket.worker")
 
 MOVE_BATCH = 1000
 """Executions moved per script call, so a large backlog never blocks Redis for long."""
-MAX_SLEEP_MS = 1000
-"""Longest sleep between checks; bounds lateness if a wake-up notice is ever missed."""
+MAX_SLEEP = 1.0
+"""Longest sleep between checks, in seconds; bounds lateness if a wake-up is ever missed."""
 
 
 class Scheduler:
@@ -26,10 +27,10 @@ class Scheduler:
             moved, head_ms = await self.backend.move_due(now_ms(), MOVE_BATCH)
             if moved >= MOVE_BATCH:
                 continue
-            delay_ms = MAX_SLEEP_MS if head_ms is None else min(head_ms - now_ms(), MAX_SLEEP_MS)
-            if delay_ms > 0:
+            delay = MAX_SLEEP if head_ms is None else min(head_ms / 1000 - time.time(), MAX_SLEEP)
+            if delay > 0:
                 try:
-                    async with asyncio.timeout(delay_ms / 1000):
+                    async with asyncio.timeout(delay):
                         await self.wake.wait()
                 except TimeoutError:
                     pass

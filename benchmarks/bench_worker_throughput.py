@@ -1,0 +1,66 @@
+"""Drain 10,000 queued no-op tasks with one Worker, at concurrency 10 and 100.
+
+Each round queues the tasks first (not timed), then times from the worker's start (entering
+`async with Worker(...)`) to the return of `run_until_finished`.
+"""
+
+import asyncio
+import time
+import uuid
+from dataclasses import dataclass, field
+
+import pytest
+from docket import Docket, Worker
+
+from ._support import Benchmark, report, run_rounds
+
+TASKS = 10_000
+ROUNDS = 3
+ENQUEUE_BATCH = 250
+
+
+@dataclass
+class Backlog:
+    docket: Docket
+    ran: list[int] = field(default_factory=lambda: [0])
+
+
+async def queue_tasks(redis_url: str) -> Backlog:
+    docket = Docket(name=f"bench-{uuid.uuid4().hex}", url=redis_url)
+    await docket.__aenter__()
+    backlog = Backlog(docket)
+
+    async def noop() -> None:
+        backlog.ran[0] += 1
+
+    add = docket.add(noop)
+    for start in range(0, TASKS, ENQUEUE_BATCH):
+        await asyncio.gather(*(add() for _ in range(start, min(start + ENQUEUE_BATCH, TASKS))))
+    return backlog
+
+
+async def close(backlog: Backlog) -> None:
+    await backlog.docket.__aexit__(None, None, None)
+
+
+@pytest.mark.timeout(300)
+@pytest.mark.parametrize("concurrency", [10, 100])
+def test_drain_queued_noop_tasks(benchmark: Benchmark, redis_url: str, concurrency: int) -> None:
+    async def drain(backlog: Backlog) -> float:
+        started = time.perf_counter()
+        async with Worker(backlog.docket, concurrency=concurrency) as worker:
+            await worker.run_until_finished()
+            elapsed = time.perf_counter() - started
+        assert backlog.ran[0] == TASKS
+        return elapsed
+
+    seconds = run_rounds(
+        benchmark,
+        prepare=lambda: queue_tasks(redis_url),
+        measure=drain,
+        cleanup=close,
+        rounds=ROUNDS,
+    )
+
+    median = sorted(seconds)[len(seconds) // 2]
+    report(benchmark, f"drain 10k no-ops, concurrency {concurrency}", TASKS / median, "tasks/s")
