@@ -2,9 +2,7 @@
 the end. Run with `uv run pytest benchmarks --benchmark-only`."""
 
 import fnmatch
-import os
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,7 +14,7 @@ if str(ROOT) not in sys.path:
 
 import docket._speedups  # noqa: E402
 
-from tests.redis_server import RedisServer  # noqa: E402
+from tests.conftest import redis_url  # noqa: E402, F401  (the suite's private server)
 
 from ._support import FIGURES  # noqa: E402
 
@@ -45,18 +43,3 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         terminalreporter.write_line(
             f"{figure.benchmark:<48} {figure.label:<34} {figure.value:>14,.1f} {figure.unit}"
         )
-
-
-@pytest.fixture(scope="session")
-def redis_url() -> Iterator[str]:
-    """DOCKET_TEST_REDIS_URL, or a private redis-server on a free port for the session."""
-    existing = os.environ.get("DOCKET_TEST_REDIS_URL")
-    if existing:
-        yield existing
-        return
-    server = RedisServer()
-    server.start()
-    try:
-        yield server.url
-    finally:
-        server.cleanup()

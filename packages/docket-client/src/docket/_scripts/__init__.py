@@ -17,11 +17,11 @@ AckEntry = tuple[str, bytes, str, str, bytes | str, int]
 
 
 def _source(name: str, *, prelude: bool = False) -> str:
-    """A script's source; with `prelude`, after the shared helpers of pending.lua."""
+    """A script's source; with `prelude`, after the shared helpers of prelude.lua."""
     folder = files(__name__)
     source = folder.joinpath(name).read_text(encoding="utf-8")
     if prelude:
-        source = folder.joinpath("pending.lua").read_text(encoding="utf-8") + "\n" + source
+        source = folder.joinpath("prelude.lua").read_text(encoding="utf-8") + "\n" + source
     return source
 
 
@@ -34,7 +34,7 @@ class Scripts:
         self._cancel = client.register_script(_source("cancel.lua", prelude=True))
         self._requeue = client.register_script(_source("requeue.lua", prelude=True))
         self._move_due = client.register_script(_source("move_due.lua"))
-        self._ack = client.register_script(_source("ack.lua"))
+        self._ack = client.register_script(_source("ack.lua", prelude=True))
 
     async def schedule(
         self,

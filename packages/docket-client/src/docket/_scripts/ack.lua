@@ -19,18 +19,7 @@ for i = 5, #ARGV, 6 do
     current = redis.call('HGET', task, 'g') == token
   end
   if op == 'r' and current then
-    redis.call('DEL', task)
-    if when <= now then
-      local new_id = redis.call('XADD', stream, '*', 'd', data)
-      redis.call('HSET', task, 'g', token, 'm', new_id)
-    else
-      redis.call('HSET', task, 'g', token, 'p', data)
-      redis.call('ZADD', queue, when, key)
-      local head = redis.call('ZRANGE', queue, 0, 0)
-      if head[1] == key then
-        redis.call('PUBLISH', wake, when)
-      end
-    end
+    put(stream, queue, task, key, token, data, when, when <= now, wake)
   else
     if op == 'r' then
       skipped[#skipped + 1] = key

@@ -8,8 +8,6 @@ local dead_id, key, token, payload, group = ARGV[1], ARGV[2], ARGV[3], ARGV[4], 
 if pending_state(stream, group, task) then
   return 0
 end
-local id = redis.call('XADD', stream, '*', 'd', payload)
-redis.call('DEL', task)
-redis.call('HSET', task, 'g', token, 'm', id)
+put(stream, false, task, key, token, payload, 0, true, false)
 redis.call('XDEL', dead, dead_id)
 return 1

@@ -19,16 +19,5 @@ if state then
   end
 end
 
-redis.call('DEL', task)
-if immediate == '1' then
-  local id = redis.call('XADD', stream, '*', 'd', payload)
-  redis.call('HSET', task, 'g', token, 'm', id)
-else
-  redis.call('HSET', task, 'g', token, 'p', payload)
-  redis.call('ZADD', queue, when, key)
-  local head = redis.call('ZRANGE', queue, 0, 0)
-  if head[1] == key then
-    redis.call('PUBLISH', wake, when)
-  end
-end
+put(stream, queue, task, key, token, payload, when, immediate == '1', wake)
 return 1

@@ -1,4 +1,5 @@
--- Shared prelude of the scripts that need to know whether a task key is pending.
+-- Shared prelude of the scripts that schedule a task key or ask whether it is pending.
+
 -- A key is pending while it is parked in the queue ('scheduled'), or in the stream but not yet
 -- delivered to a worker ('queued'). A delivered (running) execution is not pending, so it does
 -- not block a new execution with its key. Returns state (or false), message id, parked payload.
@@ -16,4 +17,21 @@ local function pending_state(stream, group, task)
     return 'scheduled', message, parked
   end
   return false, message, parked
+end
+
+-- Record `payload` as the one pending execution of a task key: straight into the stream when
+-- it is due, else parked in the queue (and the schedulers woken if it is now the earliest).
+local function put(stream, queue, task, key, token, payload, when, due, wake)
+  redis.call('DEL', task)
+  if due then
+    local id = redis.call('XADD', stream, '*', 'd', payload)
+    redis.call('HSET', task, 'g', token, 'm', id)
+    return
+  end
+  redis.call('HSET', task, 'g', token, 'p', payload)
+  redis.call('ZADD', queue, when, key)
+  local head = redis.call('ZRANGE', queue, 0, 0)
+  if head[1] == key then
+    redis.call('PUBLISH', wake, when)
+  end
 end
