@@ -114,3 +114,71 @@ async def test_a_running_task_replaced_meanwhile_finishes_and_its_replacement_st
     await asyncio.wait_for(running, timeout=5)
 
     assert runs == ["first", "second"]
+
+
+async def test_dead_entries_behind_a_long_front_of_live_ones_are_still_rescued(
+    docket: Docket, make_worker: WorkerFactory, start_worker: StartWorker
+) -> None:
+    runs: list[tuple[str, str]] = []
+    release = asyncio.Event()
+
+    async def long_job(label: str, worker: Worker = CurrentWorker()) -> None:
+        runs.append((label, worker.name))
+        await release.wait()
+
+    async def short_job(label: str, worker: Worker = CurrentWorker()) -> None:
+        runs.append((label, worker.name))
+
+    for number in range(40):
+        await docket.add(long_job)(f"live-{number}")
+    busy = await make_worker(name="busy", concurrency=40, redelivery_timeout=SHORT_TIMEOUT)
+    start_worker(busy)
+    await wait_until(lambda: len(runs) == 40, what="the busy worker to hold 40 live tasks")
+
+    for number in range(3):
+        await docket.add(short_job)(f"dead-{number}")
+    crashed = await make_worker(name="crashed", redelivery_timeout=SHORT_TIMEOUT)
+    assert len(await docket.backend.read(crashed.name, 10, None)) == 3
+
+    rescuer = await make_worker(name="rescuer", concurrency=3, redelivery_timeout=SHORT_TIMEOUT)
+    start_worker(rescuer)
+    await wait_until(lambda: len(runs) == 43, within=5, what="the three dead entries to run")
+    release.set()
+    await wait_until(lambda: nothing_left(docket), what="everything to be acknowledged")
+
+    assert sorted(label for label, name in runs if name == "rescuer") == [
+        "dead-0",
+        "dead-1",
+        "dead-2",
+    ]
+    assert len(runs) == 43  # no live task was taken from the busy worker
+
+
+async def test_a_message_whose_workers_keep_dying_becomes_a_dead_letter(
+    docket: Docket, make_worker: WorkerFactory, start_worker: StartWorker
+) -> None:
+    runs: list[str] = []
+
+    async def poison() -> None:
+        runs.append("ran")
+
+    await docket.add(poison, key="poison-key")()
+    await docket.backend.ensure_group()
+    # Six workers in a row take the message and die without finishing it.
+    assert len(await docket.backend.read("doomed-0", 10, None)) == 1
+    for number in range(1, 6):
+        _, claimed = await docket.backend.claim_idle(f"doomed-{number}", 0, b"0-0", 10)
+        assert len(claimed) == 1
+
+    rescuer = await make_worker(max_deliveries=5, redelivery_timeout=SHORT_TIMEOUT)
+    start_worker(rescuer)
+    await wait_until(lambda: nothing_left(docket), within=5, what="the message to be settled")
+
+    assert runs == []
+    [letter] = await docket.dead_letters()
+    assert letter.key == "poison-key"
+    assert "delivered 7 times" in letter.reason
+    assert "max_deliveries=5" in letter.reason
+
+    await docket.add(poison, key="poison-key")()
+    assert await docket.backend.backlog() == (1, 0)
