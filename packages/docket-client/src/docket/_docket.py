@@ -257,7 +257,7 @@ class Docket:
             payload = encode_envelope(task_key, name, due, 1, token, arguments)
             with self._reaching_redis(f"schedule {name} (key={task_key})"):
                 await self.backend.schedule(
-                    task_key, token, due, payload, immediate=due <= now, replace=replace
+                    (task_key, token, due, payload, due <= now), replace=replace
                 )
             return Execution._create(
                 function=task,

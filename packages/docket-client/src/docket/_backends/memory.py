@@ -9,6 +9,7 @@ from typing import Any
 
 from redis.asyncio import Redis
 
+from ._transport import ClientTransport, Transport
 from .redis import Message, RedisBackend
 
 _servers: dict[str, Any] = {}
@@ -29,6 +30,9 @@ def _server(url: str) -> Any:
 
 class MemoryBackend(RedisBackend):
     """A docket kept in this process's memory."""
+
+    def _transport(self) -> Transport:
+        return ClientTransport(self._connect(1))
 
     def _connect(self, max_connections: int) -> Redis:
         import fakeredis

@@ -9,8 +9,10 @@ from redis.backoff import ExponentialWithJitterBackoff
 from redis.exceptions import ResponseError
 
 from .._keys import DocketKeys
-from .._scripts import AckEntry, Scripts
+from .._scripts import AckEntry, ScheduleArgs, Scripts
 from .._speedups import parse_stream_reply
+from ._multiplex import Multiplexer
+from ._transport import Transport
 
 Message = tuple[bytes, bytes | None]
 """(stream message id, envelope bytes or None when the entry has no payload)."""
@@ -27,7 +29,11 @@ def _retry_policy() -> Retry:
 
 
 class RedisBackend:
-    """One docket's operations on a Redis server, over a small bounded connection pool."""
+    """One docket's operations on a Redis server.
+
+    The hot operations (schedule, cancel, ack, move_due, lease renewal) share one multiplexed
+    connection; the rest use a small bounded redis-py pool.
+    """
 
     def __init__(
         self, url: str, keys: DocketKeys, *, max_connections: int = DEFAULT_MAX_CONNECTIONS
@@ -35,7 +41,11 @@ class RedisBackend:
         self.url = url
         self.keys = keys
         self.client = self._connect(max_connections)
-        self.scripts = Scripts(self.client, keys)
+        self.transport = self._transport()
+        self.scripts = Scripts(self.transport, keys)
+
+    def _transport(self) -> Transport:
+        return Multiplexer(self.url)
 
     def _connect(self, max_connections: int) -> Redis:
         pool: BlockingConnectionPool = BlockingConnectionPool.from_url(
@@ -48,19 +58,19 @@ class RedisBackend:
         return type(self)(self.url, self.keys, max_connections=1)
 
     async def ping(self) -> None:
-        await self.client.ping()
+        await self.transport.execute("PING")
 
     async def close(self) -> None:
+        await self.transport.close()
         await self.client.aclose(close_connection_pool=True)
 
     # -- producer operations (docket-client) -------------------------------------------------
 
-    async def schedule(
-        self, key: str, token: str, when_ms: int, payload: bytes, *, immediate: bool, replace: bool
-    ) -> bool:
-        return await self.scripts.schedule(
-            key, token, when_ms, payload, immediate=immediate, replace=replace
-        )
+    async def schedule(self, call: ScheduleArgs, *, replace: bool) -> bool:
+        return await self.scripts.schedule(call, replace=replace)
+
+    async def schedule_many(self, calls: Sequence[ScheduleArgs], *, replace: bool) -> list[bool]:
+        return await self.scripts.schedule_many(calls, replace=replace)
 
     async def cancel(self, key: str) -> bool:
         return await self.scripts.cancel(key)
@@ -99,8 +109,9 @@ class RedisBackend:
     async def renew(self, consumer: str, message_ids: Sequence[bytes]) -> None:
         """Reset the idle time of messages this worker still holds (its lease)."""
         if message_ids:
-            await self.client.xclaim(
-                self.keys.stream, self.keys.group, consumer, 0, list(message_ids), justid=True
+            k = self.keys
+            await self.transport.execute(
+                "XCLAIM", k.stream, k.group, consumer, 0, *message_ids, "JUSTID"
             )
 
     async def release(self, consumer: str, message_ids: Sequence[bytes]) -> None:
@@ -144,10 +155,9 @@ class RedisBackend:
 
     async def backlog(self) -> tuple[int, int]:
         """(messages in the stream, queued or running; executions parked for later)."""
-        async with self.client.pipeline(transaction=False) as pipe:
-            pipe.xlen(self.keys.stream)
-            pipe.zcard(self.keys.queue)
-            streamed, parked = await pipe.execute()
+        streamed, parked = await self.transport.execute_many(
+            [("XLEN", self.keys.stream), ("ZCARD", self.keys.queue)]
+        )
         return int(streamed), int(parked)
 
     # -- dead letters ---------------------------------------------------------------------------

@@ -1,84 +1,109 @@
 """Typed wrappers of the Lua scripts beside this module: one script call per docket operation.
 
-Each wrapper is named after its ``.lua`` file. redis-py's Script objects run ``EVALSHA`` and
-reload the script when the server answers NOSCRIPT (after a restart or SCRIPT FLUSH).
+Each wrapper is named after its ``.lua`` file. Scripts run by ``EVALSHA``; when the server
+answers NOSCRIPT (after a restart or SCRIPT FLUSH) the script is loaded and the call repeated.
 """
 
+import hashlib
 from collections.abc import Sequence
+from dataclasses import dataclass
 from importlib.resources import files
 from typing import Any
 
-from redis.asyncio import Redis
+from redis.exceptions import NoScriptError
 
+from .._backends._transport import Transport
 from .._keys import DocketKeys
 
 AckEntry = tuple[str, bytes, str, str, bytes | str, int]
 """(op, message id, key, token, data, when_ms); op is 'a' ack, 'r' retry or 'x' dead-letter."""
 
+ScheduleArgs = tuple[str, str, int, bytes, bool]
+"""(key, token, when_ms, payload, immediate) of one execution to schedule."""
 
-def _source(name: str, *, prelude: bool = False) -> str:
-    """A script's source; with `prelude`, after the shared helpers of prelude.lua."""
-    folder = files(__name__)
-    source = folder.joinpath(name).read_text(encoding="utf-8")
-    if prelude:
-        source = folder.joinpath("prelude.lua").read_text(encoding="utf-8") + "\n" + source
-    return source
+
+@dataclass(frozen=True, slots=True)
+class Script:
+    source: str
+    sha: str
+
+    @classmethod
+    def load(cls, name: str, *, prelude: bool = False) -> "Script":
+        """A script's source; with `prelude`, after the shared helpers of prelude.lua."""
+        folder = files(__name__)
+        source = folder.joinpath(name).read_text(encoding="utf-8")
+        if prelude:
+            source = folder.joinpath("prelude.lua").read_text(encoding="utf-8") + "\n" + source
+        return cls(source, hashlib.sha1(source.encode()).hexdigest())
+
+
+SCHEDULE = Script.load("schedule.lua", prelude=True)
+CANCEL = Script.load("cancel.lua", prelude=True)
+REQUEUE = Script.load("requeue.lua", prelude=True)
+MOVE_DUE = Script.load("move_due.lua")
+ACK = Script.load("ack.lua", prelude=True)
 
 
 class Scripts:
-    """The docket scripts registered on one Redis client."""
+    """The docket scripts of one docket, run over a transport."""
 
-    def __init__(self, client: Redis, keys: DocketKeys) -> None:
+    def __init__(self, transport: Transport, keys: DocketKeys) -> None:
+        self._transport = transport
         self._keys = keys
-        self._schedule = client.register_script(_source("schedule.lua", prelude=True))
-        self._cancel = client.register_script(_source("cancel.lua", prelude=True))
-        self._requeue = client.register_script(_source("requeue.lua", prelude=True))
-        self._move_due = client.register_script(_source("move_due.lua"))
-        self._ack = client.register_script(_source("ack.lua", prelude=True))
 
-    async def schedule(
-        self,
-        key: str,
-        token: str,
-        when_ms: int,
-        payload: bytes,
-        *,
-        immediate: bool,
-        replace: bool,
-    ) -> bool:
+    async def _run(self, script: Script, keys: Sequence[str], args: Sequence[Any]) -> Any:
+        return await self._evalsha(script, ("EVALSHA", script.sha, len(keys), *keys, *args))
+
+    async def _evalsha(self, script: Script, command: Sequence[Any]) -> Any:
+        try:
+            return await self._transport.execute(*command)
+        except NoScriptError:
+            await self._transport.execute("SCRIPT", "LOAD", script.source)
+            return await self._transport.execute(*command)
+
+    def _schedule_command(self, call: ScheduleArgs, replace: bool) -> tuple[Any, ...]:
+        key, token, when_ms, payload, immediate = call
         k = self._keys
-        scheduled = await self._schedule(
-            keys=[k.stream, k.queue, k.task(key)],
-            args=[
-                "1" if replace else "0",
-                key,
-                token,
-                when_ms,
-                payload,
-                "1" if immediate else "0",
-                k.group,
-                k.wake,
-            ],
-        )
-        return bool(scheduled)
+        return (
+            "EVALSHA", SCHEDULE.sha, 3, k.stream, k.queue, k.task(key),
+            "1" if replace else "0", key, token, when_ms, payload,
+            "1" if immediate else "0", k.group, k.wake,
+        )  # fmt: skip
+
+    async def schedule(self, call: ScheduleArgs, *, replace: bool) -> bool:
+        return bool(await self._evalsha(SCHEDULE, self._schedule_command(call, replace)))
+
+    async def schedule_many(self, calls: Sequence[ScheduleArgs], *, replace: bool) -> list[bool]:
+        """Schedule many executions in one round trip; True for each that was scheduled."""
+        commands = [self._schedule_command(call, replace) for call in calls]
+        replies = await self._transport.execute_many(commands)
+        if any(isinstance(reply, NoScriptError) for reply in replies):
+            await self._transport.execute("SCRIPT", "LOAD", SCHEDULE.source)
+            retry = [i for i, reply in enumerate(replies) if isinstance(reply, NoScriptError)]
+            for i, reply in zip(
+                retry, await self._transport.execute_many([commands[i] for i in retry]), strict=True
+            ):
+                replies[i] = reply
+        for reply in replies:
+            if isinstance(reply, Exception):
+                raise reply
+        return [bool(reply) for reply in replies]
 
     async def cancel(self, key: str) -> bool:
         k = self._keys
-        cancelled = await self._cancel(keys=[k.stream, k.queue, k.task(key)], args=[key, k.group])
+        cancelled = await self._run(CANCEL, [k.stream, k.queue, k.task(key)], [key, k.group])
         return bool(cancelled)
 
     async def requeue(self, dead_id: bytes, key: str, token: str, payload: bytes) -> bool:
         k = self._keys
-        requeued = await self._requeue(
-            keys=[k.stream, k.dead, k.task(key)], args=[dead_id, key, token, payload, k.group]
+        requeued = await self._run(
+            REQUEUE, [k.stream, k.dead, k.task(key)], [dead_id, key, token, payload, k.group]
         )
         return bool(requeued)
 
     async def move_due(self, now_ms: int, limit: int) -> tuple[int, int | None]:
         k = self._keys
-        moved, head = await self._move_due(
-            keys=[k.stream, k.queue], args=[now_ms, limit, k.task_prefix]
-        )
+        moved, head = await self._run(MOVE_DUE, [k.stream, k.queue], [now_ms, limit, k.task_prefix])
         return int(moved), (int(float(head)) if head is not None else None)
 
     async def ack(self, entries: Sequence[AckEntry], now_ms: int) -> list[str]:
@@ -86,5 +111,5 @@ class Scripts:
         args: list[Any] = [k.group, k.task_prefix, now_ms, k.wake]
         for entry in entries:
             args.extend(entry)
-        skipped = await self._ack(keys=[k.stream, k.queue, k.dead], args=args)
+        skipped = await self._run(ACK, [k.stream, k.queue, k.dead], args)
         return [s.decode() if isinstance(s, bytes) else str(s) for s in skipped]
