@@ -3,8 +3,7 @@
 import functools
 import inspect
 import os
-from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from types import TracebackType
 from typing import Any, Self, overload
@@ -22,6 +21,8 @@ from ._keys import DocketKeys, check_task_key, new_task_key
 from ._speedups import encode_envelope
 from ._time import datetime_to_ms, now_ms
 from ._wire import pack_arguments
+
+UNREACHABLE = (RedisConnectionError, RedisTimeoutError)
 
 _signatures: "WeakKeyDictionary[Callable[..., Any], inspect.Signature]" = WeakKeyDictionary()
 
@@ -113,18 +114,14 @@ class Docket:
             )
         return self._backend
 
-    @contextmanager
-    def _reaching_redis(self, action: str) -> Iterator[None]:
-        """Turn a lost connection into an error that says what is safe to do next."""
-        try:
-            yield
-        except (RedisConnectionError, RedisTimeoutError) as error:
-            raise DocketConnectionError(
-                f"could not {action}: Redis at {redact_url(self.url)} is unreachable "
-                f"({str(error).rstrip('.')}). "
-                "Each call is one atomic script, so it either happened entirely or not at all; "
-                "retrying it is safe for keyed adds, replaces and cancels."
-            ) from error
+    def _unreachable(self, action: str, error: Exception) -> DocketConnectionError:
+        """The error for a lost connection, saying what is safe to do next."""
+        return DocketConnectionError(
+            f"could not {action}: Redis at {redact_url(self.url)} is unreachable "
+            f"({str(error).rstrip('.')}). "
+            "Each call is one atomic script, so it either happened entirely or not at all; "
+            "retrying it is safe for keyed adds, replaces and cancels."
+        )
 
     # -- registration --------------------------------------------------------------------------
 
@@ -199,8 +196,11 @@ class Docket:
 
         An execution that is already running finishes.
         """
-        with self._reaching_redis(f"cancel key={key}"):
-            return await self.backend.cancel(check_task_key(key))
+        check_task_key(key)
+        try:
+            return await self.backend.cancel(key)
+        except UNREACHABLE as error:
+            raise self._unreachable(f"cancel key={key}", error) from error
 
     # -- dead letters ----------------------------------------------------------------------------
 
@@ -232,6 +232,8 @@ class Docket:
             if not function:
                 raise InvalidTaskError("a task name cannot be empty.")
             name, task = function, self.tasks.get(function)
+        elif self.tasks.get(getattr(function, "__name__", "")) is function:
+            task, name = function, function.__name__  # registered, so already checked
         else:
             task = check_task_function(function)
             self.register(task)
@@ -255,10 +257,12 @@ class Docket:
             task_key = new_task_key() if key is None else key
             token = os.urandom(8).hex()
             payload = encode_envelope(task_key, name, due, 1, token, arguments)
-            with self._reaching_redis(f"schedule {name} (key={task_key})"):
+            try:
                 await self.backend.schedule(
                     (task_key, token, due, payload, due <= now), replace=replace
                 )
+            except UNREACHABLE as error:
+                raise self._unreachable(f"schedule {name} (key={task_key})", error) from error
             return Execution._create(
                 function=task,
                 function_name=name,

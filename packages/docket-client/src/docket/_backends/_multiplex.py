@@ -4,7 +4,8 @@ Commands are written the moment they are issued and replies are matched to calle
 (Redis answers in order on a connection), so no caller waits for a free connection, a burst of
 calls becomes one pipelined write, and a caller that gives up (cancelled, timed out) leaves the
 connection in step: its reply is still read and dropped. redis-py opens the connection (URL
-options, TLS, AUTH, SELECT); hiredis packs commands and parses replies.
+options, TLS, AUTH, SELECT); then an asyncio protocol of ours takes over the transport, so a
+reply wakes its caller straight from the event loop, and hiredis packs and parses.
 """
 
 import asyncio
@@ -18,9 +19,6 @@ from redis.asyncio import Connection, ConnectionPool
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 
-READ_SIZE = 65536
-HIGH_WATER = 1 << 20
-"""Bytes waiting to be sent after which a caller waits for the socket to drain."""
 ATTEMPTS = 3
 """Tries of a command when the connection is lost (say, a stale one after a Redis restart)."""
 
@@ -34,15 +32,52 @@ def _error(reply: _Reply) -> RedisError:
     return error
 
 
+class _Protocol(asyncio.Protocol):
+    """Matches replies to waiting callers, in order; fails them all if the connection drops."""
+
+    def __init__(self) -> None:
+        self.parser = hiredis.Reader(replyError=_Reply)
+        self.waiting: deque[asyncio.Future[Any]] = deque()
+        self.transport: asyncio.Transport | None = None
+        self.writer: asyncio.StreamWriter | None = None
+        """redis-py's writer of the socket, kept alive: collecting it would close the socket."""
+        self.writable = asyncio.Event()
+        self.writable.set()
+
+    @property
+    def usable(self) -> bool:
+        return self.transport is not None and not self.transport.is_closing()
+
+    def data_received(self, data: bytes) -> None:
+        parser, waiting = self.parser, self.waiting
+        parser.feed(data)
+        while (reply := parser.gets()) is not False:
+            future = waiting.popleft()
+            if not future.done():
+                future.set_result(reply)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.transport = self.writer = None
+        error = RedisConnectionError(f"Connection lost: {exc}" if exc else "Connection closed.")
+        while self.waiting:
+            future = self.waiting.popleft()
+            if not future.done():
+                future.set_exception(error)
+        self.writable.set()
+
+    def pause_writing(self) -> None:
+        self.writable.clear()
+
+    def resume_writing(self) -> None:
+        self.writable.set()
+
+
 class Multiplexer:
     """Pipelines concurrent commands over one connection; reconnects on the next call."""
 
     def __init__(self, url: str) -> None:
         self._pool = ConnectionPool.from_url(url)
-        self._connection: Connection | None = None
-        self._writer: asyncio.StreamWriter | None = None
-        self._waiting: deque[asyncio.Future[Any]] = deque()
-        self._reading: asyncio.Task[None] | None = None
+        self._protocol: _Protocol | None = None
         self._connecting = asyncio.Lock()
 
     async def execute(self, *args: Any) -> Any:
@@ -59,15 +94,22 @@ class Multiplexer:
         return [_error(r) if isinstance(r, _Reply) else r for r in replies]
 
     async def _send(self, packed: list[bytes]) -> list[Any]:
-        loop = asyncio.get_running_loop()
         for attempt in range(ATTEMPTS):
             try:
-                writer = self._writer or await self._connect()
+                protocol = self._protocol
+                if protocol is None or not protocol.usable:
+                    protocol = await self._connect()
+                if not protocol.writable.is_set():
+                    await protocol.writable.wait()
+                transport = protocol.transport
+                if transport is None or transport.is_closing():
+                    raise RedisConnectionError("Connection closed.")
+                loop = asyncio.get_running_loop()
                 futures = [loop.create_future() for _ in packed]
-                self._waiting.extend(futures)
-                writer.writelines(packed)
-                if writer.transport.get_write_buffer_size() > HIGH_WATER:
-                    await writer.drain()
+                protocol.waiting.extend(futures)
+                transport.writelines(packed)
+                if len(futures) == 1:
+                    return [await futures[0]]
                 return [await future for future in futures]
             except (RedisConnectionError, ConnectionError, OSError):
                 if attempt == ATTEMPTS - 1:
@@ -75,54 +117,26 @@ class Multiplexer:
                 await asyncio.sleep(0.01 * 2**attempt)
         raise AssertionError("unreachable")
 
-    async def _connect(self) -> asyncio.StreamWriter:
+    async def _connect(self) -> _Protocol:
         async with self._connecting:
-            if self._writer is not None:
-                return self._writer
+            if self._protocol is not None and self._protocol.usable:
+                return self._protocol
             connection: Connection = self._pool.make_connection()  # type: ignore[no-untyped-call]
             await connection.connect()  # type: ignore[no-untyped-call]
-            reader: asyncio.StreamReader | None = connection._reader
             writer: asyncio.StreamWriter | None = connection._writer
-            assert reader is not None
             assert writer is not None
-            self._connection, self._writer = connection, writer
-            self._reading = asyncio.create_task(self._read_replies(reader))
-            return writer
-
-    async def _read_replies(self, stream: asyncio.StreamReader) -> None:
-        parser = hiredis.Reader(replyError=_Reply)
-        waiting = self._waiting
-        error: BaseException = RedisConnectionError("Connection closed by server.")
-        try:
-            while data := await stream.read(READ_SIZE):
-                parser.feed(data)
-                while (reply := parser.gets()) is not False:
-                    future = waiting.popleft()
-                    if not future.done():
-                        future.set_result(reply)
-        except (ConnectionError, OSError) as lost:
-            error = RedisConnectionError(f"Connection lost: {lost}")
-        except asyncio.CancelledError:
-            error = RedisConnectionError("Connection closed by docket.")
-            raise
-        finally:
-            self._broken(error)
-
-    def _broken(self, error: BaseException) -> None:
-        """Forget the connection and fail every caller still waiting on it."""
-        connection, self._connection, self._writer = self._connection, None, None
-        waiting, self._waiting = self._waiting, deque()
-        for future in waiting:
-            if not future.done():
-                future.set_exception(error)
-        if connection is not None and connection._writer is not None:
-            connection._writer.close()
-            connection._writer = None
-            connection._reader = None
+            transport = writer.transport
+            assert isinstance(transport, asyncio.Transport)
+            # The socket is ours from here on: detach it from redis-py's connection object.
+            connection._writer = connection._reader = None
+            protocol = _Protocol()
+            protocol.transport, protocol.writer = transport, writer
+            transport.set_protocol(protocol)
+            self._protocol = protocol
+            return protocol
 
     async def close(self) -> None:
-        reading, self._reading = self._reading, None
-        if reading is not None:
-            reading.cancel()
-            await asyncio.gather(reading, return_exceptions=True)
+        protocol, self._protocol = self._protocol, None
+        if protocol is not None and protocol.transport is not None:
+            protocol.transport.close()
         await self._pool.aclose()

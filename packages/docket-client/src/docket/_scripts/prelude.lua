@@ -21,8 +21,11 @@ end
 
 -- Record `payload` as the one pending execution of a task key: straight into the stream when
 -- it is due, else parked in the queue (and the schedulers woken if it is now the earliest).
-local function put(stream, queue, task, key, token, payload, when, due, wake)
-  redis.call('DEL', task)
+-- `fresh` says the task hash does not exist, which saves clearing it.
+local function put(stream, queue, task, key, token, payload, when, due, wake, fresh)
+  if not fresh then
+    redis.call('DEL', task)
+  end
   if due then
     local id = redis.call('XADD', stream, '*', 'd', payload)
     redis.call('HSET', task, 'g', token, 'm', id)

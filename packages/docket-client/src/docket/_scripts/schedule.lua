@@ -6,7 +6,7 @@ local stream, queue, task = KEYS[1], KEYS[2], KEYS[3]
 local replace, key, token, when = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local payload, immediate, group, wake = ARGV[5], ARGV[6], ARGV[7], ARGV[8]
 
-local state, message = pending_state(stream, group, task)
+local state, message, parked = pending_state(stream, group, task)
 
 if state then
   if replace ~= '1' then
@@ -19,5 +19,6 @@ if state then
   end
 end
 
-put(stream, queue, task, key, token, payload, when, immediate == '1', wake)
+put(stream, queue, task, key, token, payload, when, immediate == '1', wake,
+    not (message or parked))
 return 1
