@@ -103,3 +103,26 @@ def test_plain_xadd_one_at_a_time(benchmark: Benchmark, redis_url: str) -> None:
     seconds = run_rounds(benchmark, prepare=connect, measure=add_all, cleanup=close, rounds=ROUNDS)
 
     report(benchmark, "plain redis-py XADD, awaited", tasks_per_second(seconds), "tasks/s")
+
+
+BULK = 20_000
+
+
+def test_add_many_in_chunks_of_a_thousand(benchmark: Benchmark, redis_url: str) -> None:
+    """Bulk enqueue: build the calls and add them, 1,000 per round trip."""
+
+    async def add_all(opened: Opened) -> float:
+        docket = opened.docket
+        started = time.perf_counter()
+        await docket.add_many([docket.call(noop)(n, "Jane Smith") for n in range(BULK)])
+        return time.perf_counter() - started
+
+    seconds = run_rounds(
+        benchmark,
+        prepare=lambda: open_docket(redis_url),
+        measure=add_all,
+        cleanup=close_docket,
+        rounds=3,
+    )
+
+    report(benchmark, "add_many, chunks of 1,000", BULK / sorted(seconds)[1], "tasks/s")

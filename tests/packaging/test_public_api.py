@@ -10,6 +10,7 @@ import docket
 ROOT = Path(__file__).resolve().parents[2]
 
 PUBLIC_NAMES = [
+    "Call",
     "CurrentDocket",
     "CurrentExecution",
     "CurrentWorker",

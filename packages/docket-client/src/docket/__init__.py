@@ -8,6 +8,7 @@ import importlib.metadata
 import importlib.util
 from typing import TYPE_CHECKING, Any
 
+from ._calls import Call as Call
 from ._dead import DeadLetter as DeadLetter
 from ._docket import Docket as Docket
 from ._errors import DocketConnectionError as DocketConnectionError
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
 __version__ = importlib.metadata.version("docket-client")
 
 for _exported in (
+    Call,
     DeadLetter,
     Docket,
     DocketConnectionError,
@@ -48,6 +50,7 @@ for _exported in (
     _exported.__module__ = "docket"
 
 _CLIENT_NAMES = [
+    "Call",
     "CurrentDocket",
     "CurrentExecution",
     "CurrentWorker",

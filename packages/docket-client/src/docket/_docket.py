@@ -1,65 +1,26 @@
 """Docket: the entry point for scheduling, replacing and cancelling tasks."""
 
-import functools
-import inspect
-import os
-from collections.abc import Awaitable, Callable
+import asyncio
+import itertools
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime
 from types import TracebackType
 from typing import Any, Self, overload
-from weakref import WeakKeyDictionary
 
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from ._backends import RedisBackend, open_backend, redact_url
+from ._calls import Call, call_builder
 from ._dead import DeadLetter, list_dead_letters, requeue_dead_letters
 from ._errors import DocketConnectionError, InvalidTaskError
 from ._execution import Execution, TaskFunction
 from ._imports import import_collection
-from ._keys import DocketKeys, check_task_key, new_task_key
-from ._speedups import encode_envelope
-from ._time import datetime_to_ms, now_ms
-from ._wire import pack_arguments
+from ._keys import DocketKeys, check_task_key
+from ._tasks import check_task_function
+from ._time import now_ms
 
 UNREACHABLE = (RedisConnectionError, RedisTimeoutError)
-
-_signatures: "WeakKeyDictionary[Callable[..., Any], inspect.Signature]" = WeakKeyDictionary()
-
-
-def task_signature(function: Callable[..., Any]) -> inspect.Signature:
-    """The signature of a task function, computed once per function."""
-    signature = _signatures.get(function)
-    if signature is None:
-        signature = _signatures[function] = inspect.signature(function)
-    return signature
-
-
-def check_task_function(function: object) -> TaskFunction:
-    """Refuse anything but an async function, saying how to fix it."""
-    if not callable(function):
-        raise InvalidTaskError(
-            f"{function!r} is not a task: pass an `async def` function, or its name as a string."
-        )
-    if inspect.isasyncgenfunction(function):
-        name = getattr(function, "__qualname__", function)
-        raise InvalidTaskError(
-            f"{name} is an async generator (it uses `yield`): a task must be an `async def` "
-            "function that returns None."
-        )
-    if not inspect.iscoroutinefunction(function) or not hasattr(function, "__name__"):
-        name = getattr(function, "__qualname__", repr(function))
-        if isinstance(function, functools.partial):
-            raise InvalidTaskError(
-                f"{name} is a functools.partial: docket finds tasks by function name, so pass "
-                "the async function itself and its arguments to the call, "
-                "e.g. docket.add(send)(12345)."
-            )
-        raise InvalidTaskError(
-            f"{name} is not an async function: docket tasks must be defined with `async def` "
-            "(wrap blocking work in `await asyncio.to_thread(...)`)."
-        )
-    return function
 
 
 class Docket:
@@ -191,6 +152,38 @@ class Docket:
         """Schedule a call under `key`, replacing the pending one with that key, if any."""
         return self._prepare(function, when, key, replace=True)
 
+    @overload
+    def call[**P](
+        self,
+        function: Callable[P, Awaitable[None]],
+        when: datetime | None = None,
+        key: str | None = None,
+    ) -> Callable[P, Call]: ...
+    @overload
+    def call(
+        self, function: str, when: datetime | None = None, key: str | None = None
+    ) -> Callable[..., Call]: ...
+    def call(
+        self,
+        function: Callable[..., Awaitable[None]] | str,
+        when: datetime | None = None,
+        key: str | None = None,
+    ) -> Callable[..., Call]:
+        """Build a call for `add_many` or `replace_many`; checked like `add`, sent later."""
+        return call_builder(self, function, when, key)
+
+    async def add_many(self, calls: Iterable[Call], chunk_size: int = 1000) -> list[Execution]:
+        """Add many calls, `chunk_size` per round trip, each with `add`'s key semantics.
+
+        Returns one Execution per call, in order; ``execution.scheduled`` is False where
+        the key was already pending.
+        """
+        return await self._schedule_many(calls, chunk_size, replace=False)
+
+    async def replace_many(self, calls: Iterable[Call], chunk_size: int = 1000) -> list[Execution]:
+        """Replace (or schedule) many calls, `chunk_size` per round trip, in order."""
+        return await self._schedule_many(calls, chunk_size, replace=True)
+
     async def cancel(self, key: str) -> bool:
         """Cancel the pending execution with `key`; True if there was one.
 
@@ -227,51 +220,49 @@ class Docket:
         *,
         replace: bool,
     ) -> Callable[..., Awaitable[Execution]]:
-        task: TaskFunction | None
-        if isinstance(function, str):
-            if not function:
-                raise InvalidTaskError("a task name cannot be empty.")
-            name, task = function, self.tasks.get(function)
-        elif self.tasks.get(getattr(function, "__name__", "")) is function:
-            task, name = function, function.__name__  # registered, so already checked
-        else:
-            task = check_task_function(function)
-            self.register(task)
-            name = task.__name__
-        when_ms = None if when is None else datetime_to_ms(when)
-        if key is not None:
-            check_task_key(key)
-        signature = None if task is None else task_signature(task)
+        build = call_builder(self, function, when, key)
 
         async def schedule(*args: Any, **kwargs: Any) -> Execution:
-            if signature is not None:
-                try:
-                    signature.bind(*args, **kwargs)
-                except TypeError as error:
-                    raise InvalidTaskError(
-                        f"{name}() cannot take these arguments: {error}."
-                    ) from None
-            arguments = pack_arguments(name, args, kwargs)
-            now = now_ms()
-            due = now if when_ms is None else when_ms
-            task_key = new_task_key() if key is None else key
-            token = os.urandom(8).hex()
-            payload = encode_envelope(task_key, name, due, 1, token, arguments)
+            call = build(*args, **kwargs)
+            execution = call.execution
             try:
-                await self.backend.schedule(
-                    (task_key, token, due, payload, due <= now), replace=replace
+                execution.scheduled = await self.backend.schedule(
+                    call.schedule_args(now_ms()), replace=replace
                 )
             except UNREACHABLE as error:
-                raise self._unreachable(f"schedule {name} (key={task_key})", error) from error
-            return Execution._create(
-                function=task,
-                function_name=name,
-                args=args,
-                kwargs=kwargs,
-                when_ms=due,
-                key=task_key,
-                attempt=1,
-                token=token,
-            )
+                raise self._unreachable(
+                    f"schedule {execution.function_name} (key={execution.key})", error
+                ) from error
+            return execution
 
         return schedule
+
+    async def _schedule_many(
+        self, calls: Iterable[Call], chunk_size: int, *, replace: bool
+    ) -> list[Execution]:
+        if chunk_size < 1:
+            raise ValueError(f"chunk_size={chunk_size} must be at least 1.")
+        chunks = list(itertools.batched(calls, chunk_size))
+        now = now_ms()
+        # Every chunk is written at once, so Redis works on one while the next is packed.
+        replies = await asyncio.gather(
+            *(
+                self.backend.schedule_many([c.schedule_args(now) for c in chunk], replace=replace)
+                for chunk in chunks
+            ),
+            return_exceptions=True,
+        )
+        executions: list[Execution] = []
+        for chunk, scheduled in zip(chunks, replies, strict=True):
+            if isinstance(scheduled, BaseException):
+                if isinstance(scheduled, UNREACHABLE):
+                    raise self._unreachable(
+                        f"schedule all {sum(map(len, chunks))} calls (some chunks of "
+                        f"{chunk_size} may have gone through)",
+                        scheduled,
+                    ) from scheduled
+                raise scheduled
+            for call, was_scheduled in zip(chunk, scheduled, strict=True):
+                call.execution.scheduled = was_scheduled
+                executions.append(call.execution)
+        return executions

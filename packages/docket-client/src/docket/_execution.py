@@ -20,6 +20,7 @@ class Execution:
         "key",
         "kwargs",
         "message_id",
+        "scheduled",
         "token",
         "when_ms",
     )
@@ -33,6 +34,8 @@ class Execution:
     attempt: int
     token: str
     message_id: bytes | None
+    scheduled: bool
+    """False when `add` found this call's key already pending, so it scheduled nothing."""
 
     def __init__(self) -> None:
         raise TypeError("Executions are created by docket; use Docket.add to schedule a task.")
@@ -61,6 +64,7 @@ class Execution:
         self.attempt = attempt
         self.token = token
         self.message_id = message_id
+        self.scheduled = True
         return self
 
     @property

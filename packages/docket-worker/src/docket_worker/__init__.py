@@ -2,7 +2,7 @@
 
 Layering: this package uses docket's public API plus these client internals, safe because the
 versions are pinned ``==``: ``_backends``, ``_keys``, ``_markers``, ``_scripts``, ``_speedups``,
-``_time``, ``_wire``, ``_docket.task_signature``.
+``_tasks``, ``_time``, ``_wire``.
 """
 
 from ._worker import Worker as Worker

@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 from weakref import WeakKeyDictionary
 
 from docket import Docket, Execution, InvalidTaskError, Retry
-from docket._docket import task_signature
 from docket._markers import (
     Marker,
     _CurrentDocket,
@@ -27,6 +26,7 @@ from docket._markers import (
     _TaskKey,
     _TaskLogger,
 )
+from docket._tasks import task_signature
 
 if TYPE_CHECKING:
     from ._worker import Worker

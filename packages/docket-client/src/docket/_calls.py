@@ -1,0 +1,80 @@
+"""Calls: a task call checked, serialized and encoded, ready to be scheduled alone or in bulk."""
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from ._errors import InvalidTaskError
+from ._execution import Execution, TaskFunction
+from ._keys import check_task_key, new_task_key
+from ._speedups import encode_envelope
+from ._tasks import check_task_function, task_signature
+from ._time import datetime_to_ms, now_ms
+from ._wire import pack_arguments
+
+if TYPE_CHECKING:
+    from ._docket import Docket
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """One task call, ready to schedule: ``docket.call(fn, when, key)(*args, **kwargs)``."""
+
+    execution: Execution
+    payload: bytes
+
+    def schedule_args(self, now: int) -> tuple[str, str, int, bytes, bool]:
+        """(key, token, when_ms, payload, immediate) for the schedule script."""
+        e = self.execution
+        return (e.key, e.token, e.when_ms, self.payload, e.when_ms <= now)
+
+
+def call_builder(
+    docket: "Docket",
+    function: Callable[..., Any] | str,
+    when: datetime | None,
+    key: str | None,
+) -> Callable[..., Call]:
+    """Check the parts of a call that do not depend on its arguments, once; return a function
+    that turns arguments into a Call."""
+    task: TaskFunction | None
+    if isinstance(function, str):
+        if not function:
+            raise InvalidTaskError("a task name cannot be empty.")
+        name, task = function, docket.tasks.get(function)
+    elif docket.tasks.get(getattr(function, "__name__", "")) is function:
+        task, name = function, function.__name__  # registered, so already checked
+    else:
+        task = check_task_function(function)
+        docket.register(task)
+        name = task.__name__
+    when_ms = None if when is None else datetime_to_ms(when)
+    if key is not None:
+        check_task_key(key)
+    signature = None if task is None else task_signature(task)
+
+    def build(*args: Any, **kwargs: Any) -> Call:
+        if signature is not None:
+            try:
+                signature.bind(*args, **kwargs)
+            except TypeError as error:
+                raise InvalidTaskError(f"{name}() cannot take these arguments: {error}.") from None
+        arguments = pack_arguments(name, args, kwargs)
+        due = now_ms() if when_ms is None else when_ms
+        task_key = new_task_key() if key is None else key
+        token = os.urandom(8).hex()
+        execution = Execution._create(
+            function=task,
+            function_name=name,
+            args=args,
+            kwargs=kwargs,
+            when_ms=due,
+            key=task_key,
+            attempt=1,
+            token=token,
+        )
+        return Call(execution, encode_envelope(task_key, name, due, 1, token, arguments))
+
+    return build
