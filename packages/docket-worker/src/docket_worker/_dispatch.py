@@ -41,6 +41,7 @@ class Dispatcher:
 
     def start(self, messages: Sequence[Message]) -> None:
         """Start running each message, or settle at once those that cannot run."""
+        loop = asyncio.get_running_loop()
         for message_id, payload in messages:
             self.held[message_id] = None
             if payload is None:
@@ -54,9 +55,12 @@ class Dispatcher:
                 continue
             if execution is None:
                 continue
-            task = asyncio.create_task(self._run(execution, arguments))
-            self.running.add(task)
-            task.add_done_callback(self._task_done)
+            # Started eagerly: the task runs up to its first await right here, so one that
+            # never waits is done without a trip through the event loop.
+            task = asyncio.Task(self._run(execution, arguments), loop=loop, eager_start=True)
+            if not task.done():
+                self.running.add(task)
+                task.add_done_callback(self._task_done)
 
     def dead_letter(self, message_id: bytes, key: str, reason: str, token: str = "") -> None:
         logger.error("dead-lettered message %s (key=%s): %s", message_id.decode(), key, reason)
