@@ -21,7 +21,7 @@ ENVELOPE = (
 )
 PAYLOAD = PURE.encode_envelope(*ENVELOPE)
 REPLY_SIZE = 10
-REPLY = [[f"1764000000000-{n}".encode(), {b"d": PAYLOAD}] for n in range(REPLY_SIZE)]
+REPLY = [[f"1764000000000-{n}".encode(), [b"d", PAYLOAD]] for n in range(REPLY_SIZE)]
 
 
 @pytest.fixture(params=["python", pytest.param("cython", marks=pytest.mark.speedups)])

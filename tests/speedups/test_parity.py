@@ -205,10 +205,10 @@ def test_invalid_utf8_is_refused_with_a_message_decode_error(kernels: Kernels) -
 
 def test_stream_replies_become_id_payload_pairs(kernels: Kernels) -> None:
     reply = [
-        [b"1700000000000-0", {b"d": b"payload"}],
-        [b"1700000000000-1", {b"d": b"", b"other": b"ignored"}],
-        [b"1700000000001-0", {b"other": b"no payload"}],
-        [b"1700000000002-0", {}],
+        [b"1700000000000-0", [b"d", b"payload"]],
+        [b"1700000000000-1", [b"other", b"ignored", b"d", b""]],
+        [b"1700000000001-0", [b"other", b"no payload"]],
+        [b"1700000000002-0", []],
         [b"1700000000003-0", None],
     ]
 
@@ -226,6 +226,6 @@ def test_an_empty_stream_reply_is_an_empty_list(kernels: Kernels) -> None:
 
 
 def test_stream_replies_may_be_any_iterable_of_pairs(kernels: Kernels) -> None:
-    reply = ((message_id, {b"d": message_id}) for message_id in (b"1-0", b"2-0"))
+    reply = ((message_id, (b"d", message_id)) for message_id in (b"1-0", b"2-0"))
 
     assert kernels.parse_stream_reply(reply) == [(b"1-0", b"1-0"), (b"2-0", b"2-0")]

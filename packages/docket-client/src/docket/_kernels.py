@@ -10,7 +10,7 @@ import msgspec
 
 from ._errors import MessageDecodeError
 
-KERNEL_ABI = 1
+KERNEL_ABI = 2
 ENVELOPE_VERSION = 1
 
 # (version, key, function, when_ms, attempt, token, arguments)
@@ -55,15 +55,19 @@ def _describe_undecodable(data: bytes, error: Exception) -> str:
     return f"message is not a docket envelope ({error}); it was not written by docket's client."
 
 
-def parse_stream_reply(reply: Any) -> list[tuple[bytes, bytes | None]]:
-    """Flatten an XREADGROUP/XAUTOCLAIM entry list into (message id, payload) pairs.
+def parse_stream_reply(entries: Any) -> list[tuple[bytes, bytes | None]]:
+    """Turn the raw entries of an XREADGROUP or XAUTOCLAIM reply into (message id, payload).
 
-    A payload is None when the entry has no ``d`` field (or was deleted under a claim).
+    Each entry is ``[id, [field, value, ...]]`` as Redis sends it; the payload is the value of
+    field ``d``, or None when there is none (an entry deleted while pending has no fields).
     """
     parsed: list[tuple[bytes, bytes | None]] = []
-    for message_id, fields in reply:
+    for message_id, fields in entries:
         payload = None
         if fields:
-            payload = fields.get(b"d")
+            for i in range(0, len(fields) - 1, 2):
+                if fields[i] == b"d":
+                    payload = fields[i + 1]
+                    break
         parsed.append((message_id, payload))
     return parsed

@@ -12,7 +12,7 @@ from cpython.unicode cimport PyUnicode_AsUTF8AndSize, PyUnicode_DecodeUTF8
 from libc.stdint cimport uint8_t, uint64_t
 from libc.string cimport memcpy
 
-KERNEL_ABI = 1
+KERNEL_ABI = 2
 
 cdef enum:
     _ENVELOPE_VERSION = 1
@@ -285,18 +285,27 @@ def decode_envelope(data):
 # -- stream replies ------------------------------------------------------------------------------
 
 
-def parse_stream_reply(reply):
-    """Flatten an XREADGROUP/XAUTOCLAIM entry list into (message id, payload) pairs.
-
-    A payload is None when the entry has no ``d`` field (or was deleted under a claim).
-    """
+def parse_stream_reply(entries):
+    """Turn the raw entries of an XREADGROUP or XAUTOCLAIM reply into (message id, payload)."""
     cdef list parsed = []
-    for message_id, fields in reply:
-        if type(fields) is dict:
-            payload = (<dict>fields).get(b"d")
-        elif fields:
-            payload = fields.get(b"d")
-        else:
-            payload = None
+    cdef Py_ssize_t i, n
+    cdef list flat
+    for message_id, fields in entries:
+        payload = None
+        if fields:
+            if type(fields) is list:
+                flat = <list>fields
+                n = len(flat) - 1
+                i = 0
+                while i < n:
+                    if flat[i] == b"d":
+                        payload = flat[i + 1]
+                        break
+                    i += 2
+            else:
+                for i in range(0, len(fields) - 1, 2):
+                    if fields[i] == b"d":
+                        payload = fields[i + 1]
+                        break
         parsed.append((message_id, payload))
     return parsed

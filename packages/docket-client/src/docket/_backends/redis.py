@@ -89,22 +89,25 @@ class RedisBackend:
 
     async def read(self, consumer: str, count: int, block_ms: int | None) -> list[Message]:
         """Read up to `count` new messages, waiting up to `block_ms` when there are none."""
-        reply: Any = await self.client.xreadgroup(
-            self.keys.group, consumer, {self.keys.stream: ">"}, count=count, block=block_ms
-        )
+        k = self.keys
+        command: list[Any] = ["XREADGROUP", "GROUP", k.group, consumer, "COUNT", count]
+        if block_ms is not None:
+            command += ["BLOCK", block_ms]
+        reply: Any = await self.transport.execute(*command, "STREAMS", k.stream, ">")
         if not reply:
             return []
-        return parse_stream_reply(reply[0][1])
+        streams = reply.values() if isinstance(reply, dict) else (entries for _, entries in reply)
+        return parse_stream_reply(next(iter(streams)))
 
     async def claim_idle(
         self, consumer: str, min_idle_ms: int, cursor: bytes, count: int
     ) -> tuple[bytes, list[Message]]:
         """Claim messages idle for `min_idle_ms` (their worker died), walking the PEL by cursor."""
-        reply: Any = await self.client.xautoclaim(
-            self.keys.stream, self.keys.group, consumer, min_idle_ms, cursor, count=count
+        k = self.keys
+        reply: Any = await self.transport.execute(
+            "XAUTOCLAIM", k.stream, k.group, consumer, min_idle_ms, cursor, "COUNT", count
         )
-        next_cursor, entries = reply[0], reply[1]
-        return next_cursor, parse_stream_reply(entries)
+        return reply[0], parse_stream_reply(reply[1])
 
     async def renew(self, consumer: str, message_ids: Sequence[bytes]) -> None:
         """Reset the idle time of messages this worker still holds (its lease)."""
