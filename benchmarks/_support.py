@@ -4,9 +4,13 @@ summarised at the end of the run)."""
 
 import asyncio
 import math
-from collections.abc import Callable, Coroutine, Sequence
+import os
+from collections.abc import Callable, Coroutine, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol
+
+from tests.redis_server import RedisServer
 
 
 class Stats(Protocol):
@@ -120,3 +124,19 @@ def run_rounds[S, R](
         return results
     benchmark.pedantic(target, setup=setup, teardown=teardown, rounds=rounds, iterations=1)
     return results
+
+
+REDIS_SERVER_ENV = "DOCKET_BENCH_REDIS_SERVER"
+"""Path of the redis-server binary for benchmarks that start a private server of their own
+(bench_growth, bench_memory); by default the one tests.redis_server picks."""
+
+
+@contextmanager
+def private_redis_server() -> Iterator[RedisServer]:
+    """A fresh redis-server that nothing else shares, stopped (and its data gone) on exit."""
+    server = RedisServer(binary=os.environ.get(REDIS_SERVER_ENV) or None)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.cleanup()

@@ -39,10 +39,12 @@ class RedisServer:
     """A private redis-server; `persistent` keeps every write across restarts (AOF, fsync
     always), so outage tests can restart it without losing what it held."""
 
-    def __init__(self, *, persistent: bool = False) -> None:
+    def __init__(self, *, persistent: bool = False, binary: str | None = None) -> None:
+        """`binary`: the redis-server to run; by default `redis_server_binary()`."""
         self.port = free_port()
         self.url = f"redis://127.0.0.1:{self.port}/0"
         self.persistent = persistent
+        self.binary = binary
         self._dir = tempfile.mkdtemp(prefix="docket-redis-")
         self.process: subprocess.Popen[bytes] | None = None
 
@@ -52,7 +54,7 @@ class RedisServer:
             persistence = ["--appendonly", "yes", "--appendfsync", "always"]
         self.process = subprocess.Popen(
             [
-                redis_server_binary(),
+                self.binary or redis_server_binary(),
                 "--port",
                 str(self.port),
                 "--bind",

@@ -120,7 +120,8 @@ def worker(
     until_finished: Annotated[
         bool,
         typer.Option(
-            "--until-finished", help="Exit once no task is due, queued or running (tests, CI)."
+            "--until-finished",
+            help="Exit once no task is left: due, queued, running or scheduled for later.",
         ),
     ] = False,
 ) -> None:

@@ -34,6 +34,7 @@ class Dispatcher:
         self.slot_freed = asyncio.Event()
         self.acks: list[AckEntry] = []
         self.acks_ready = asyncio.Event()
+        self.flushing = asyncio.Lock()
         self.counts = {"succeeded": 0, "failed": 0, "retried": 0, "dead_lettered": 0}
 
     def free_slots(self) -> int:
@@ -125,7 +126,14 @@ class Dispatcher:
         self.acks_ready.set()
 
     async def flush(self) -> None:
-        """Send every pending ack; on a connection error they stay queued for the next try."""
+        """Send every pending ack; on a connection error they stay queued for the next try.
+
+        One flush at a time: two sending the same batch would run its retries twice.
+        """
+        async with self.flushing:
+            await self._flush()
+
+    async def _flush(self) -> None:
         while self.acks:
             batch = self.acks[:ACK_BATCH]
             skipped = await self.worker.docket.backend.ack(batch, now_ms())

@@ -17,6 +17,7 @@ FINISHING_BLOCK_MS = 50
 async def fetch_loop(worker: "Worker", reader: RedisBackend, until_finished: bool) -> None:
     """Fetch and start messages until the worker stops, or (until_finished) nothing is left."""
     dispatcher = worker.dispatcher
+    block_ms: int | None = FINISHING_BLOCK_MS if until_finished else IDLE_BLOCK_MS
     while not worker.stopping:
         free = dispatcher.free_slots()
         worker.interruptible = True
@@ -25,9 +26,7 @@ async def fetch_loop(worker: "Worker", reader: RedisBackend, until_finished: boo
                 await dispatcher.slot_freed.wait()
                 dispatcher.slot_freed.clear()
                 continue
-            messages = await reader.read(
-                worker.name, free, FINISHING_BLOCK_MS if until_finished else IDLE_BLOCK_MS
-            )
+            messages = await reader.read(worker.name, free, block_ms)
         except ResponseError as error:
             if "NOGROUP" not in str(error):
                 raise
@@ -36,6 +35,9 @@ async def fetch_loop(worker: "Worker", reader: RedisBackend, until_finished: boo
         finally:
             worker.interruptible = False
         worker.outage.recovered()
+        if until_finished:
+            # While messages keep coming, look without waiting, so the end is noticed at once.
+            block_ms = None if messages else FINISHING_BLOCK_MS
         if messages:
             dispatcher.start(messages)
         elif until_finished and not dispatcher.running and await finished(worker):
