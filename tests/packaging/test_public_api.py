@@ -3,6 +3,7 @@
 import ast
 import importlib.metadata
 import re
+import textwrap
 from pathlib import Path
 
 import docket
@@ -130,7 +131,8 @@ def test_version_is_the_installed_docket_client_version() -> None:
 
 def _readme_python_blocks() -> list[str]:
     text = (ROOT / "README.md").read_text(encoding="utf-8")
-    return re.findall(r"```python\n(.*?)```", text, flags=re.DOTALL)
+    blocks = re.findall(r"```python\n(.*?)```", text, flags=re.DOTALL)
+    return [textwrap.dedent(block) for block in blocks]  # blocks in list items are indented
 
 
 def test_readme_imports_only_names_docket_exports() -> None:
