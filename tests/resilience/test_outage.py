@@ -2,11 +2,13 @@
 
 import asyncio
 import logging
+import time
 import uuid
 from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
+import redis.asyncio
 from docket import Docket, DocketConnectionError, Worker
 
 from ..helpers import wait_until
@@ -75,3 +77,30 @@ async def test_producer_gets_a_clear_error_while_redis_is_down_and_may_retry(
 
         assert await docket.backend.client.zcard(docket.keys.queue) == 0
         assert await docket.backend.client.xlen(docket.keys.stream) == 1
+
+
+async def test_a_hung_server_fails_calls_after_the_socket_timeout_then_they_work_again(
+    server: RedisServer,
+) -> None:
+    async def record(n: int) -> None: ...
+
+    url = f"{server.url}?socket_timeout=0.5"
+    async with Docket(name=f"outage-{uuid.uuid4().hex}", url=url) as docket:
+        await docket.add(record)(1)
+        admin = redis.asyncio.Redis(port=server.port)
+        await admin.client_pause(5000, all=True)
+        await admin.aclose()
+
+        started = time.monotonic()
+        with pytest.raises(DocketConnectionError):
+            await docket.add(record)(2)
+        assert time.monotonic() - started < 4.5  # failed, instead of hanging with the server
+
+        async def adds() -> bool:
+            try:
+                await docket.add(record)(3)
+            except DocketConnectionError:
+                return False
+            return True
+
+        await wait_until(adds, within=10, what="adds to work once the server answers again")

@@ -21,6 +21,10 @@ from redis.exceptions import RedisError
 
 ATTEMPTS = 3
 """Tries of a command when the connection is lost (say, a stale one after a Redis restart)."""
+DEFAULT_TIMEOUT = 30.0
+"""Seconds a reply may take (beyond a blocking command's own wait) unless the URL sets
+socket_timeout; past it the connection is dropped as dead."""
+WATCH_INTERVAL = 1.0
 
 
 class _Reply(Exception):
@@ -35,9 +39,12 @@ def _error(reply: _Reply) -> RedisError:
 class _Protocol(asyncio.Protocol):
     """Matches replies to waiting callers, in order; fails them all if the connection drops."""
 
-    def __init__(self) -> None:
+    def __init__(self, timeout: float) -> None:
         self.parser = hiredis.Reader(replyError=_Reply)
         self.waiting: deque[asyncio.Future[Any]] = deque()
+        self.deadlines: deque[float] = deque()
+        """When each waiting reply is overdue (loop time), in the same order as `waiting`."""
+        self.timeout = timeout
         self.transport: asyncio.Transport | None = None
         self.writer: asyncio.StreamWriter | None = None
         """redis-py's writer of the socket, kept alive: collecting it would close the socket."""
@@ -53,12 +60,26 @@ class _Protocol(asyncio.Protocol):
         parser.feed(data)
         while (reply := parser.gets()) is not False:
             future = waiting.popleft()
+            self.deadlines.popleft()
             if not future.done():
                 future.set_result(reply)
+
+    def watch(self) -> None:
+        """Abort a connection whose oldest reply is overdue (a server or network that hangs
+        without closing the socket), so callers fail and the next call reconnects."""
+        transport = self.transport
+        if transport is None:
+            return
+        loop = asyncio.get_running_loop()
+        if self.deadlines and self.deadlines[0] < loop.time():
+            transport.abort()
+            return
+        loop.call_later(WATCH_INTERVAL, self.watch)
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.transport = self.writer = None
         error = RedisConnectionError(f"Connection lost: {exc}" if exc else "Connection closed.")
+        self.deadlines.clear()
         while self.waiting:
             future = self.waiting.popleft()
             if not future.done():
@@ -77,12 +98,16 @@ class Multiplexer:
 
     def __init__(self, url: str) -> None:
         self._pool = ConnectionPool.from_url(url)
+        self._timeout = float(self._pool.connection_kwargs.get("socket_timeout") or DEFAULT_TIMEOUT)
         self._protocol: _Protocol | None = None
         self._connecting = asyncio.Lock()
 
-    async def execute(self, *args: Any) -> Any:
-        """Send one command and return its reply; error replies are raised."""
-        [reply] = await self._send([hiredis.pack_command(args)])
+    async def execute(self, *args: Any, blocking_ms: int = 0) -> Any:
+        """Send one command and return its reply; error replies are raised.
+
+        `blocking_ms` is how long the command itself may wait on the server (BLOCK).
+        """
+        [reply] = await self._send([hiredis.pack_command(args)], blocking_ms)
         if isinstance(reply, _Reply):
             raise _error(reply)
         return reply
@@ -93,7 +118,7 @@ class Multiplexer:
         replies = await self._send(packed)
         return [_error(r) if isinstance(r, _Reply) else r for r in replies]
 
-    async def _send(self, packed: list[bytes]) -> list[Any]:
+    async def _send(self, packed: list[bytes], blocking_ms: int = 0) -> list[Any]:
         for attempt in range(ATTEMPTS):
             try:
                 protocol = self._protocol
@@ -107,6 +132,8 @@ class Multiplexer:
                 loop = asyncio.get_running_loop()
                 futures = [loop.create_future() for _ in packed]
                 protocol.waiting.extend(futures)
+                deadline = loop.time() + protocol.timeout + blocking_ms / 1000
+                protocol.deadlines.extend([deadline] * len(futures))
                 transport.writelines(packed)
                 if len(futures) == 1:
                     return [await futures[0]]
@@ -129,9 +156,10 @@ class Multiplexer:
             assert isinstance(transport, asyncio.Transport)
             # The socket is ours from here on: detach it from redis-py's connection object.
             connection._writer = connection._reader = None
-            protocol = _Protocol()
+            protocol = _Protocol(self._timeout)
             protocol.transport, protocol.writer = transport, writer
             transport.set_protocol(protocol)
+            protocol.watch()
             self._protocol = protocol
             return protocol
 

@@ -9,8 +9,8 @@ from redis.asyncio import Redis
 class Transport(Protocol):
     """Sends raw commands; replies come back unparsed (bytes, ints, lists)."""
 
-    async def execute(self, *args: Any) -> Any:
-        """One command; an error reply is raised."""
+    async def execute(self, *args: Any, blocking_ms: int = 0) -> Any:
+        """One command; an error reply is raised. `blocking_ms`: how long it may block."""
         ...
 
     async def execute_many(self, commands: Sequence[Sequence[Any]]) -> list[Any]:
@@ -27,7 +27,7 @@ class ClientTransport:
         client.response_callbacks.clear()  # raw replies, as the multiplexer gives them
         self.client = client
 
-    async def execute(self, *args: Any) -> Any:
+    async def execute(self, *args: Any, blocking_ms: int = 0) -> Any:
         return await self.client.execute_command(*args)  # type: ignore[no-untyped-call]
 
     async def execute_many(self, commands: Sequence[Sequence[Any]]) -> list[Any]:

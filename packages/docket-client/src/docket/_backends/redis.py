@@ -93,7 +93,9 @@ class RedisBackend:
         command: list[Any] = ["XREADGROUP", "GROUP", k.group, consumer, "COUNT", count]
         if block_ms is not None:
             command += ["BLOCK", block_ms]
-        reply: Any = await self.transport.execute(*command, "STREAMS", k.stream, ">")
+        reply: Any = await self.transport.execute(
+            *command, "STREAMS", k.stream, ">", blocking_ms=block_ms or 0
+        )
         if not reply:
             return []
         streams = reply.values() if isinstance(reply, dict) else (entries for _, entries in reply)
