@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from ._errors import InvalidTaskError
 from ._execution import Execution, TaskFunction
 from ._keys import check_task_key, new_task_key
+from ._scripts import ScheduleArgs
 from ._speedups import encode_envelope
 from ._tasks import check_task_function, task_signature
 from ._time import datetime_to_ms, now_ms
@@ -24,11 +25,13 @@ class Call:
 
     execution: Execution
     payload: bytes
+    new_key: bool
+    """The key was made up for this call (none was given), so it cannot be pending."""
 
-    def schedule_args(self, now: int) -> tuple[str, str, int, bytes, bool]:
-        """(key, token, when_ms, payload, immediate) for the schedule script."""
+    def schedule_args(self, now: int) -> ScheduleArgs:
+        """The schedule script's view of this call, `now` deciding whether it is due."""
         e = self.execution
-        return (e.key, e.token, e.when_ms, self.payload, e.when_ms <= now)
+        return (e.key, e.token, e.when_ms, self.payload, e.when_ms <= now, self.new_key)
 
 
 def call_builder(
@@ -75,6 +78,7 @@ def call_builder(
             attempt=1,
             token=token,
         )
-        return Call(execution, encode_envelope(task_key, name, due, 1, token, arguments))
+        payload = encode_envelope(task_key, name, due, 1, token, arguments)
+        return Call(execution, payload, new_key=key is None)
 
     return build

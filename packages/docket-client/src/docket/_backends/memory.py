@@ -9,7 +9,7 @@ from typing import Any
 
 from redis.asyncio import Redis
 
-from ._transport import ClientTransport, Transport
+from .._transport import ClientTransport, Transport
 from .redis import Message, RedisBackend
 
 _servers: dict[str, Any] = {}

@@ -11,8 +11,8 @@ from redis.exceptions import ResponseError
 from .._keys import DocketKeys
 from .._scripts import AckEntry, ScheduleArgs, Scripts
 from .._speedups import parse_stream_reply
+from .._transport import Transport
 from ._multiplex import Multiplexer
-from ._transport import Transport
 
 Message = tuple[bytes, bytes | None]
 """(stream message id, envelope bytes or None when the entry has no payload)."""

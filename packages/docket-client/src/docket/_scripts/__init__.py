@@ -12,14 +12,15 @@ from typing import Any
 
 from redis.exceptions import NoScriptError
 
-from .._backends._transport import Transport
 from .._keys import DocketKeys
+from .._transport import Transport
 
 AckEntry = tuple[str, bytes, str, str, bytes | str, int]
 """(op, message id, key, token, data, when_ms); op is 'a' ack, 'r' retry or 'x' dead-letter."""
 
-ScheduleArgs = tuple[str, str, int, bytes, bool]
-"""(key, token, when_ms, payload, immediate) of one execution to schedule."""
+ScheduleArgs = tuple[str, str, int, bytes, bool, bool]
+"""(key, token, when_ms, payload, immediate, new_key) of one execution to schedule; `new_key`
+when the client made the key up just now (a random one), so it cannot be pending."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,12 +63,12 @@ class Scripts:
             return await self._transport.execute(*command)
 
     def _schedule_command(self, call: ScheduleArgs, replace: bool) -> tuple[Any, ...]:
-        key, token, when_ms, payload, immediate = call
+        key, token, when_ms, payload, immediate, new_key = call
+        mode = "replace" if replace else ("new" if new_key else "add")
         k = self._keys
         return (
             "EVALSHA", SCHEDULE.sha, 3, k.stream, k.queue, k.task(key),
-            "1" if replace else "0", key, token, when_ms, payload,
-            "1" if immediate else "0", k.group, k.wake,
+            mode, key, token, when_ms, payload, "1" if immediate else "0", k.group, k.wake,
         )  # fmt: skip
 
     async def schedule(self, call: ScheduleArgs, *, replace: bool) -> bool:

@@ -1,15 +1,22 @@
 -- Add or replace the pending execution of one task key (DESIGN.md invariant 1).
 -- KEYS: stream, queue, task hash
--- ARGV: replace ("1" or "0"), key, token, when_ms, payload, immediate ("1" or "0"), group, wake channel
+-- ARGV: mode, key, token, when_ms, payload, immediate ("1" or "0"), group, wake channel
+--   mode: "add", "replace", or "new" for an add under a key the client just made up (a random
+--   one), which cannot be pending, so nothing needs checking.
 -- Returns 1 when the execution was scheduled, 0 when `add` found the key already pending.
 local stream, queue, task = KEYS[1], KEYS[2], KEYS[3]
-local replace, key, token, when = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local mode, key, token, when = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local payload, immediate, group, wake = ARGV[5], ARGV[6], ARGV[7], ARGV[8]
+
+if mode == 'new' then
+  put(stream, queue, task, key, token, payload, when, immediate == '1', wake, true)
+  return 1
+end
 
 local state, message, parked = pending_state(stream, group, task)
 
 if state then
-  if replace ~= '1' then
+  if mode ~= 'replace' then
     return 0
   end
   if state == 'queued' then
