@@ -7,6 +7,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from docket import Docket, Worker
+from docket._speedups import encode_envelope
+from docket._time import now_ms
 
 from ..helpers import wait_until
 
@@ -136,6 +138,31 @@ async def test_undecodable_message_goes_to_the_dead_letter_stream_and_the_worker
     assert letters[0][b"reason"]
     assert ran == ["healthy"]
     assert worker.statistics().dead_lettered == 1
+
+
+async def test_arguments_that_cannot_be_unpickled_are_dead_lettered_and_free_their_key(
+    docket: Docket, worker: Worker
+) -> None:
+    ran: list[str] = []
+
+    async def send(label: str) -> None:
+        ran.append(label)
+
+    docket.register(send)
+    # A message whose envelope is fine but whose pickled arguments are not (say, a client
+    # with a class this worker lacks).
+    payload = encode_envelope("order-1", "send", now_ms(), 1, "0123456789abcdef", b"\x80junk")
+    await docket.backend.schedule(
+        ("order-1", "0123456789abcdef", now_ms(), payload, True, False), replace=False
+    )
+    await worker.run_until_finished()
+
+    [letter] = await docket.dead_letters()
+    assert letter.key == "order-1"
+    assert "cannot unpickle" in letter.reason
+    assert (await docket.add(send, key="order-1")("again")).scheduled
+    await worker.run_until_finished()
+    assert ran == ["again"]
 
 
 async def test_stop_returns_promptly_from_an_idle_worker(docket: Docket, worker: Worker) -> None:

@@ -2,11 +2,12 @@
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from docket import Execution, MessageDecodeError
 from docket._backends.redis import Message
+from docket._kernels import Envelope
 from docket._scripts import AckEntry
 from docket._speedups import decode_envelope
 from docket._time import now_ms
@@ -40,8 +41,13 @@ class Dispatcher:
     def free_slots(self) -> int:
         return self.worker.concurrency - len(self.running)
 
-    def start(self, messages: Sequence[Message]) -> None:
-        """Start running each message, or settle at once those that cannot run."""
+    def start(
+        self, messages: Sequence[Message], deliveries: Mapping[bytes, int] | None = None
+    ) -> None:
+        """Start running each message, or settle at once those that cannot run.
+
+        `deliveries` (for reclaimed messages) counts how often each was delivered already.
+        """
         loop = asyncio.get_running_loop()
         for message_id, payload in messages:
             self.held[message_id] = None
@@ -50,9 +56,27 @@ class Dispatcher:
                 self.settle(("a", message_id, "", "", b"", 0))
                 continue
             try:
-                execution, arguments = self._decode(message_id, payload)
+                envelope = decode_envelope(payload)
             except MessageDecodeError as error:
                 self.dead_letter(message_id, "", str(error))
+                continue
+            key, token = envelope[1], envelope[5]
+            delivered = 0 if deliveries is None else deliveries.get(message_id, 0)
+            if delivered > self.worker.max_deliveries:
+                self.dead_letter(
+                    message_id,
+                    key,
+                    f"delivered {delivered} times without finishing (its worker died or hung "
+                    f"each time; the limit is max_deliveries={self.worker.max_deliveries}): fix "
+                    "the task, then requeue this letter",
+                    token,
+                )
+                continue
+            try:
+                execution, arguments = self._execution(message_id, payload, envelope)
+            except MessageDecodeError as error:
+                # The key and token are known: the dead letter releases the key for new adds.
+                self.dead_letter(message_id, key, str(error), token)
                 continue
             if execution is None:
                 continue
@@ -68,8 +92,11 @@ class Dispatcher:
         self.counts["dead_lettered"] += 1
         self.settle(("x", message_id, key, token, reason, 0))
 
-    def _decode(self, message_id: bytes, payload: bytes) -> tuple[Execution | None, bytes]:
-        _version, key, function_name, when_ms, attempt, token, arguments = decode_envelope(payload)
+    def _execution(
+        self, message_id: bytes, payload: bytes, envelope: Envelope
+    ) -> tuple[Execution | None, bytes]:
+        """The execution a decoded message asks for; None when its task is unknown here."""
+        _version, key, function_name, when_ms, attempt, token, arguments = envelope
         function = self.worker.docket.tasks.get(function_name)
         if function is None:
             self._unknown_task(message_id, payload, key, function_name, when_ms, token)

@@ -3,10 +3,6 @@
 import asyncio
 from typing import TYPE_CHECKING
 
-from docket import MessageDecodeError
-from docket._backends.redis import Message
-from docket._speedups import decode_envelope
-
 if TYPE_CHECKING:
     from ._worker import Worker
 
@@ -43,39 +39,7 @@ async def sweep(worker: "Worker") -> None:
         )
         worker.outage.recovered()
         if messages:
-            worker.dispatcher.start(await _without_poison(worker, messages))
-        if cursor in (b"0-0", "0-0"):
+            deliveries = await backend.delivery_counts([m for m, _ in messages])
+            worker.dispatcher.start(messages, deliveries)
+        if cursor == b"0-0":
             return
-
-
-async def _without_poison(worker: "Worker", messages: list[Message]) -> list[Message]:
-    """Dead-letter messages delivered more than max_deliveries times; return the rest."""
-    counts = await worker.docket.backend.delivery_counts([m for m, _ in messages])
-    runnable = []
-    for message_id, payload in messages:
-        delivered = counts.get(message_id, 0)
-        if delivered > worker.max_deliveries:
-            key, token = _key_and_token(payload)
-            worker.dispatcher.held[message_id] = None
-            worker.dispatcher.dead_letter(
-                message_id,
-                key,
-                f"delivered {delivered} times without finishing (its worker died or hung each "
-                f"time; the limit is max_deliveries={worker.max_deliveries}): fix the task, "
-                "then requeue this letter",
-                token,
-            )
-        else:
-            runnable.append((message_id, payload))
-    return runnable
-
-
-def _key_and_token(payload: bytes | None) -> tuple[str, str]:
-    """The task key and token of a message, so its dead letter releases the key."""
-    if payload is None:
-        return "", ""
-    try:
-        envelope = decode_envelope(payload)
-    except MessageDecodeError:
-        return "", ""
-    return envelope[1], envelope[5]

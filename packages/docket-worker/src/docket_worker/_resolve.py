@@ -42,6 +42,8 @@ class Plan:
     """Names of the parameters that positional arguments fill, in order."""
     injected: tuple[tuple[str, Marker], ...]
     retry: Retry | None
+    call: Callable[..., Any]
+    """What to call: the function, or for a generator dependency its context manager."""
 
 
 _plans: "WeakKeyDictionary[Callable[..., Any], Plan]" = WeakKeyDictionary()
@@ -83,7 +85,7 @@ def _analyse(function: Callable[..., Any], dependency: bool) -> Plan:
                 f"{parameter.name!r} without a default: give it a marker such as TaskArgument(), "
                 "Depends(...) or CurrentDocket()."
             )
-    return Plan(tuple(positional), tuple(injected), retry)
+    return Plan(tuple(positional), tuple(injected), retry, _as_context_manager(function))
 
 
 def _as_context_manager(function: Callable[..., Any]) -> Callable[..., Any]:
@@ -174,7 +176,7 @@ class Resolver:
             return self._cache[dependency]
         plan = plan_for(dependency, dependency=True)
         kwargs = {name: await self._value(name, marker) for name, marker in plan.injected}
-        result = _as_context_manager(dependency)(**kwargs)
+        result = plan.call(**kwargs)
         if inspect.isawaitable(result):
             result = await result
         if isinstance(result, AbstractAsyncContextManager):

@@ -31,8 +31,8 @@ def _retry_policy() -> Retry:
 class RedisBackend:
     """One docket's operations on a Redis server.
 
-    The hot operations (schedule, cancel, ack, move_due, lease renewal) share one multiplexed
-    connection; the rest use a small bounded redis-py pool.
+    Every docket operation goes over one multiplexed connection with raw replies; a small
+    bounded redis-py pool serves the rest (consumer group set-up, dead letters, pub/sub).
     """
 
     def __init__(
@@ -123,33 +123,32 @@ class RedisBackend:
         """Hand messages back: make them look long idle, so the next sweep of any worker
         reclaims them instead of waiting out the redelivery timeout."""
         if message_ids:
-            await self.client.xclaim(
-                self.keys.stream,
-                self.keys.group,
-                consumer,
-                0,
-                list(message_ids),
-                idle=HANDBACK_IDLE_MS,
-                justid=True,
-            )
+            k = self.keys
+            await self.transport.execute(
+                "XCLAIM", k.stream, k.group, consumer, 0, *message_ids,
+                "IDLE", HANDBACK_IDLE_MS, "JUSTID",
+            )  # fmt: skip
 
     async def pending_for(self, consumer: str, after: bytes, count: int) -> list[bytes]:
         """Ids of messages pending for `consumer`, from `after` (an XPENDING range start)."""
-        reply: Any = await self.client.xpending_range(
-            self.keys.stream, self.keys.group, after, b"+", count, consumername=consumer
+        k = self.keys
+        reply: Any = await self.transport.execute(
+            "XPENDING", k.stream, k.group, after, "+", count, consumer
         )
-        return [entry["message_id"] for entry in reply]
+        return [entry[0] for entry in reply]
 
     async def delivery_counts(self, message_ids: Sequence[bytes]) -> dict[bytes, int]:
         """How many times each pending message has been delivered."""
-        async with self.client.pipeline(transaction=False) as pipe:
-            for message_id in message_ids:
-                pipe.xpending_range(self.keys.stream, self.keys.group, message_id, message_id, 1)
-            replies: list[Any] = await pipe.execute()
+        k = self.keys
+        replies = await self.transport.execute_many(
+            [("XPENDING", k.stream, k.group, m, m, 1) for m in message_ids]
+        )
         counts: dict[bytes, int] = {}
         for message_id, reply in zip(message_ids, replies, strict=True):
-            if reply:
-                counts[message_id] = int(reply[0]["times_delivered"])
+            if isinstance(reply, Exception):
+                raise reply
+            if reply:  # [[id, consumer, idle ms, times delivered]]; [] if no longer pending
+                counts[message_id] = int(reply[0][3])
         return counts
 
     async def ack(self, entries: Sequence[AckEntry], now_ms: int) -> list[str]:
