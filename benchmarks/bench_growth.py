@@ -21,7 +21,6 @@ picks another binary.
 
 import asyncio
 import os
-import random
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -35,6 +34,7 @@ import redis.asyncio
 from docket import Docket, Worker
 from docket._keys import DocketKeys
 
+from ._running import lateness_ns, start_worker, stop_worker
 from ._support import Benchmark, percentile, private_redis_server, report, run_rounds
 
 PARKED_ENV = "DOCKET_BENCH_PARKED"
@@ -186,64 +186,12 @@ def test_drain_with_parked_tasks(benchmark: Benchmark, parked: Parked) -> None:
 # -- lateness ------------------------------------------------------------------------------------
 
 
-@dataclass
-class Running:
-    """The parked docket with a worker running forever, and the lateness its tasks saw."""
-
-    docket: Docket
-    worker: Worker
-    runner: "asyncio.Task[None]"
-    started: "asyncio.Queue[int]" = field(default_factory=asyncio.Queue)
-
-
-async def start_worker(parked: Parked) -> Running:
-    docket = Docket(name=parked.name, url=parked.url)
-    await docket.__aenter__()
-    worker = Worker(docket, concurrency=10)
-    await worker.__aenter__()
-    running = Running(docket, worker, asyncio.create_task(worker.run_forever()))
-
-    async def record_start(since_ns: int) -> None:
-        """Report how long after `since_ns` (wall clock) this task started."""
-        running.started.put_nowait(time.time_ns() - since_ns)
-
-    docket.register(record_start)
-    await docket.add(record_start)(time.time_ns())  # warm up: script loaded, worker reading
-    async with asyncio.timeout(10):
-        await running.started.get()
-    return running
-
-
-async def stop_worker(running: Running) -> None:
-    running.runner.cancel()
-    with suppress(asyncio.CancelledError):
-        await running.runner
-    await running.worker.__aexit__(None, None, None)
-    await running.docket.__aexit__(None, None, None)
-
-
 @pytest.mark.timeout(600)
 def test_lateness_with_parked_tasks(benchmark: Benchmark, parked: Parked) -> None:
-    shuffle = random.Random(20251125).shuffle
-
-    async def schedule_and_wait(running: Running) -> list[int]:
-        # whole milliseconds, the resolution docket keeps due times in
-        now = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=1)
-        whens = [now + SPREAD * n / PROBES for n in range(PROBES)]
-        shuffle(whens)  # out of order, so earlier ones keep waking the scheduler up
-        for when in whens:
-            when_ns = int(when.timestamp()) * 1_000_000_000 + when.microsecond * 1000
-            await running.docket.add("record_start", when=when)(when_ns)
-        latenesses: list[int] = []
-        async with asyncio.timeout(SPREAD.total_seconds() + 10):
-            while len(latenesses) < PROBES:
-                latenesses.append(await running.started.get())
-        return latenesses
-
     rounds = run_rounds(
         benchmark,
-        prepare=lambda: start_worker(parked),
-        measure=schedule_and_wait,
+        prepare=lambda: start_worker(parked.url, parked.name),
+        measure=lambda running: lateness_ns(running, PROBES, SPREAD),
         cleanup=stop_worker,
         rounds=LATENESS_ROUNDS,
     )
