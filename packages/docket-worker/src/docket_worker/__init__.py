@@ -1,8 +1,8 @@
 """docket-worker: the Worker that runs docket tasks. Users import it as ``docket.Worker``.
 
 Layering: this package uses docket's public API plus these client internals, safe because the
-versions are pinned ``==``: ``_backends``, ``_keys``, ``_markers``, ``_scripts``, ``_speedups``,
-``_tasks``, ``_time``, ``_wire``.
+versions are pinned ``==``: ``_backends``, ``_kernels`` (types), ``_markers``, ``_scripts``,
+``_speedups``, ``_tasks``, ``_time``, ``_wire``.
 """
 
 from ._worker import Worker as Worker
