@@ -152,8 +152,9 @@ class Multiplexer:
             await connection.connect()  # type: ignore[no-untyped-call]
             writer: asyncio.StreamWriter | None = connection._writer
             assert writer is not None
-            transport = writer.transport
-            assert isinstance(transport, asyncio.Transport)
+            # asyncio's own transports and uvloop's both do what we use (set_protocol,
+            # writelines, abort), though uvloop's are not asyncio.Transport subclasses.
+            transport: Any = writer.transport
             # The socket is ours from here on: detach it from redis-py's connection object.
             connection._writer = connection._reader = None
             protocol = _Protocol(self._timeout)
