@@ -13,9 +13,11 @@ from ._dead import DeadLetter as DeadLetter
 from ._docket import Docket as Docket
 from ._errors import DocketConnectionError as DocketConnectionError
 from ._errors import DocketError as DocketError
+from ._errors import DocketOutOfMemoryError as DocketOutOfMemoryError
 from ._errors import InvalidScheduleError as InvalidScheduleError
 from ._errors import InvalidTaskError as InvalidTaskError
 from ._errors import MessageDecodeError as MessageDecodeError
+from ._errors import MessageTooLargeError as MessageTooLargeError
 from ._errors import SerializationError as SerializationError
 from ._execution import Execution as Execution
 from ._markers import CurrentDocket as CurrentDocket
@@ -39,11 +41,13 @@ for _exported in (
     Docket,
     DocketConnectionError,
     DocketError,
+    DocketOutOfMemoryError,
     Execution,
     ExponentialRetry,
     InvalidScheduleError,
     InvalidTaskError,
     MessageDecodeError,
+    MessageTooLargeError,
     Retry,
     SerializationError,
 ):
@@ -59,11 +63,13 @@ _CLIENT_NAMES = [
     "Docket",
     "DocketConnectionError",
     "DocketError",
+    "DocketOutOfMemoryError",
     "Execution",
     "ExponentialRetry",
     "InvalidScheduleError",
     "InvalidTaskError",
     "MessageDecodeError",
+    "MessageTooLargeError",
     "Retry",
     "SerializationError",
     "TaskArgument",

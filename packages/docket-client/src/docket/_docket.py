@@ -2,13 +2,13 @@
 
 import asyncio
 import itertools
+import os
 from collections.abc import Awaitable, Callable, Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any, Self, overload
 
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
+from redis.exceptions import RedisError
 
 from ._backends import RedisBackend, open_backend, redact_url
 from ._calls import Call, call_builder
@@ -17,10 +17,10 @@ from ._errors import DocketConnectionError, InvalidTaskError
 from ._execution import Execution, TaskFunction
 from ._imports import import_collection
 from ._keys import DocketKeys, check_task_key
+from ._limits import check_sizes
+from ._reconnect import persist
 from ._tasks import check_task_function
 from ._time import now_ms
-
-UNREACHABLE = (RedisConnectionError, RedisTimeoutError)
 
 
 class Docket:
@@ -30,11 +30,22 @@ class Docket:
         name: shared by every client and worker of this docket, like a queue name.
         url: ``redis://host:port/db`` (options as query parameters), ``rediss://`` for TLS,
             ``unix:///path.sock``, or ``memory://name`` for an in-process docket.
+        reconnect_timeout: how long `add`, `replace` and `cancel` keep trying through a
+            Redis outage (a restart, a failover) before they raise DocketConnectionError.
     """
 
-    def __init__(self, name: str = "docket", url: str = "redis://localhost:6379/0") -> None:
+    def __init__(
+        self,
+        name: str = "docket",
+        url: str = "redis://localhost:6379/0",
+        *,
+        reconnect_timeout: timedelta = timedelta(seconds=5),
+    ) -> None:
+        if reconnect_timeout < timedelta(0):
+            raise ValueError(f"Docket(reconnect_timeout={reconnect_timeout!r}) cannot be negative.")
         self.name = name
         self.url = url
+        self.reconnect_timeout = reconnect_timeout
         self.keys = DocketKeys.for_docket(name)
         self.tasks: dict[str, TaskFunction] = {}
         self._backend: RedisBackend | None = None
@@ -46,9 +57,9 @@ class Docket:
         backend = open_backend(self.url, self.keys)
         try:
             await backend.ping()
-        except (RedisConnectionError, OSError) as error:
+        except (RedisError, OSError) as error:  # unreachable, silent, AUTH or SELECT refused
             await backend.close()
-            reason = str(error).rstrip(".")
+            reason = str(error).rstrip(".") or type(error).__name__
             raise DocketConnectionError(
                 f"cannot reach Redis at {redact_url(self.url)} for docket {self.name!r}: "
                 f"{reason}. Start the server, or check the URL (url=, --url or DOCKET_URL)."
@@ -75,13 +86,13 @@ class Docket:
             )
         return self._backend
 
-    def _unreachable(self, action: str, error: Exception) -> DocketConnectionError:
-        """The error for a lost connection, saying what is safe to do next."""
-        return DocketConnectionError(
-            f"could not {action}: Redis at {redact_url(self.url)} is unreachable "
-            f"({str(error).rstrip('.')}). "
-            "Each call is one atomic script, so it either happened entirely or not at all; "
-            "retrying it is safe for keyed adds, replaces and cancels."
+    async def _persist[T](self, action: str, operation: Callable[[bool], Awaitable[T]]) -> T:
+        """Run a producer call through outages, up to `reconnect_timeout` (see _reconnect)."""
+        return await persist(
+            operation,
+            within=self.reconnect_timeout.total_seconds(),
+            action=action,
+            url=redact_url(self.url),
         )
 
     # -- registration --------------------------------------------------------------------------
@@ -190,10 +201,10 @@ class Docket:
         An execution that is already running finishes.
         """
         check_task_key(key)
-        try:
-            return await self.backend.cancel(key)
-        except UNREACHABLE as error:
-            raise self._unreachable(f"cancel key={key}", error) from error
+        backend, token = self.backend, os.urandom(8).hex()
+        return await self._persist(
+            f"cancel key={key}", lambda resend: backend.cancel(key, token, resend=resend)
+        )
 
     # -- dead letters ----------------------------------------------------------------------------
 
@@ -224,15 +235,13 @@ class Docket:
 
         async def schedule(*args: Any, **kwargs: Any) -> Execution:
             call = build(*args, **kwargs)
-            execution = call.execution
-            try:
-                execution.scheduled = await self.backend.schedule(
-                    call.schedule_args(now_ms()), replace=replace
-                )
-            except UNREACHABLE as error:
-                raise self._unreachable(
-                    f"schedule {execution.function_name} (key={execution.key})", error
-                ) from error
+            execution, backend = call.execution, self.backend
+            await check_sizes(backend, [call])
+            arguments = call.schedule_args(now_ms())
+            execution.scheduled = await self._persist(
+                f"schedule {execution.function_name} (key={execution.key})",
+                lambda resend: backend.schedule(arguments, replace=replace, resend=resend),
+            )
             return execution
 
         return schedule
@@ -243,24 +252,24 @@ class Docket:
         if chunk_size < 1:
             raise ValueError(f"chunk_size={chunk_size} must be at least 1.")
         chunks = list(itertools.batched(calls, chunk_size))
+        backend = self.backend
+        await check_sizes(backend, [call for chunk in chunks for call in chunk])
         now = now_ms()
+        total = sum(map(len, chunks))
+
+        async def send(chunk: tuple[Call, ...]) -> list[bool]:
+            arguments = [call.schedule_args(now) for call in chunk]
+            return await self._persist(
+                f"schedule all {total} calls (chunks of {chunk_size}; others may have gone "
+                "through)",
+                lambda resend: backend.schedule_many(arguments, replace=replace, resend=resend),
+            )
+
         # Every chunk is written at once, so Redis works on one while the next is packed.
-        replies = await asyncio.gather(
-            *(
-                self.backend.schedule_many([c.schedule_args(now) for c in chunk], replace=replace)
-                for chunk in chunks
-            ),
-            return_exceptions=True,
-        )
+        replies = await asyncio.gather(*map(send, chunks), return_exceptions=True)
         executions: list[Execution] = []
         for chunk, scheduled in zip(chunks, replies, strict=True):
             if isinstance(scheduled, BaseException):
-                if isinstance(scheduled, UNREACHABLE):
-                    raise self._unreachable(
-                        f"schedule all {sum(map(len, chunks))} calls (some chunks of "
-                        f"{chunk_size} may have gone through)",
-                        scheduled,
-                    ) from scheduled
                 raise scheduled
             for call, was_scheduled in zip(chunk, scheduled, strict=True):
                 call.execution.scheduled = was_scheduled

@@ -3,8 +3,10 @@
 DocketError
 ├── InvalidTaskError        (also a TypeError)   not an async function, unknown name, bad arguments
 ├── SerializationError      (also a TypeError)   arguments cloudpickle cannot serialize
+├── MessageTooLargeError    (also a ValueError)  arguments larger than the server accepts
 ├── InvalidScheduleError    (also a ValueError)  naive datetime, empty key, bad docket name
 ├── MessageDecodeError      (also a ValueError)  a message a worker cannot decode
+├── DocketOutOfMemoryError                       Redis is at maxmemory and refuses writes
 └── DocketConnectionError   (also a ConnectionError)  the Redis server cannot be reached
 """
 
@@ -21,6 +23,10 @@ class SerializationError(DocketError, TypeError):
     """The arguments of a task call cannot be serialized with cloudpickle."""
 
 
+class MessageTooLargeError(DocketError, ValueError):
+    """A call whose message is larger than the Redis server accepts (proto-max-bulk-len)."""
+
+
 class InvalidScheduleError(DocketError, ValueError):
     """A `when`, `key` or docket name that docket cannot use."""
 
@@ -29,5 +35,17 @@ class MessageDecodeError(DocketError, ValueError):
     """A message on the docket that this version of docket cannot decode."""
 
 
+class DocketOutOfMemoryError(DocketError):
+    """Redis is at its maxmemory limit and refuses to store more; nothing was scheduled."""
+
+
 class DocketConnectionError(DocketError, ConnectionError):
-    """The docket's Redis server cannot be reached."""
+    """The docket's Redis server cannot be reached.
+
+    ``outcome_unknown`` is True when a call was sent but its reply was lost, so it may have
+    happened; False when it certainly did not happen.
+    """
+
+    def __init__(self, message: str, *, outcome_unknown: bool = False) -> None:
+        super().__init__(message)
+        self.outcome_unknown = outcome_unknown

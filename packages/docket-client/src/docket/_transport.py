@@ -4,6 +4,18 @@ from collections.abc import Sequence
 from typing import Any, Protocol
 
 from redis.asyncio import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import OutOfMemoryError
+
+
+def out_of_memory(error: BaseException) -> bool:
+    """Whether Redis refused a command (or a script's write) because it is at maxmemory."""
+    return isinstance(error, OutOfMemoryError) or "OOM command not allowed" in str(error)
+
+
+class ReplyLostError(RedisConnectionError):
+    """The command was written, but the connection dropped before its reply came: the server
+    may or may not have run it. Only commands that are safe to run twice may be sent again."""
 
 
 class Transport(Protocol):

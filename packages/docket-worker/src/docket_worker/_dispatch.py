@@ -13,6 +13,7 @@ from docket._speedups import decode_envelope
 from docket._time import now_ms
 from docket._wire import unpack_arguments
 
+from ._acks import Acks
 from ._execute import execute
 
 if TYPE_CHECKING:
@@ -20,7 +21,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("docket.worker")
 
-ACK_BATCH = 1000
 UNKNOWN_TASK_RETRY_MS = 5000
 """How soon a message for a task this worker does not know is offered again."""
 
@@ -30,12 +30,11 @@ class Dispatcher:
 
     def __init__(self, worker: "Worker") -> None:
         self.worker = worker
-        self.held: dict[bytes, None] = {}
+        self.held: dict[bytes, tuple[str, str] | None] = {}
+        """Messages taken and not yet settled, with their (key, token) once decoded."""
         self.running: set[asyncio.Task[None]] = set()
         self.slot_freed = asyncio.Event()
-        self.acks: list[AckEntry] = []
-        self.acks_ready = asyncio.Event()
-        self.flushing = asyncio.Lock()
+        self.acks = Acks(worker)
         self.counts = {"succeeded": 0, "failed": 0, "retried": 0, "dead_lettered": 0}
 
     def free_slots(self) -> int:
@@ -61,6 +60,7 @@ class Dispatcher:
                 self.dead_letter(message_id, "", str(error))
                 continue
             key, token = envelope[1], envelope[5]
+            self.held[message_id] = (key, token)
             delivered = 0 if deliveries is None else deliveries.get(message_id, 0)
             if delivered > self.worker.max_deliveries:
                 self.dead_letter(
@@ -99,7 +99,7 @@ class Dispatcher:
         _version, key, function_name, when_ms, attempt, token, arguments = envelope
         function = self.worker.docket.tasks.get(function_name)
         if function is None:
-            self._unknown_task(message_id, payload, key, function_name, when_ms, token)
+            self._unknown_task(message_id, key, function_name, token)
             return None, arguments
         args, kwargs = unpack_arguments(arguments)
         execution = Execution._create(
@@ -115,29 +115,21 @@ class Dispatcher:
         )
         return execution, arguments
 
-    def _unknown_task(
-        self, message_id: bytes, payload: bytes, key: str, name: str, when_ms: int, token: str
-    ) -> None:
-        """Offer the message again for a while (a newer worker may know the task), then give up."""
-        now = now_ms()
-        grace_ms = int(self.worker.unknown_task_grace.total_seconds() * 1000)
-        if now - when_ms >= grace_ms:
-            self.dead_letter(
-                message_id,
-                key,
-                f"no worker registered a task named {name!r} within "
-                f"{self.worker.unknown_task_grace}: register it (docket.register or "
-                "`docket worker --tasks module:collection`), then requeue this letter",
-                token,
-            )
-            return
+    def _unknown_task(self, message_id: bytes, key: str, name: str, token: str) -> None:
+        """Offer the message again for a while (a newer worker may know the task), then give
+        up: the grace counts from the first time a worker could not find it (ack.lua)."""
         logger.warning(
             "no task named %r is registered here (key=%s); offering it again in %.1f s",
             name,
             key,
             UNKNOWN_TASK_RETRY_MS / 1000,
         )
-        self.settle(("r", message_id, key, token, payload, now + UNKNOWN_TASK_RETRY_MS))
+        reason = (
+            f"no worker registered a task named {name!r} within "
+            f"{self.worker.unknown_task_grace}: register it (docket.register or "
+            "`docket worker --tasks module:collection`), then requeue this letter"
+        )
+        self.settle(("u", message_id, key, token, reason, now_ms() + UNKNOWN_TASK_RETRY_MS))
 
     async def _run(self, execution: Execution, arguments: bytes) -> None:
         outcome, entry = await execute(self.worker, execution, arguments)
@@ -149,31 +141,11 @@ class Dispatcher:
         self.slot_freed.set()
 
     def settle(self, entry: AckEntry) -> None:
-        self.acks.append(entry)
-        self.acks_ready.set()
+        self.acks.settle(entry)
 
     async def flush(self) -> None:
-        """Send every pending ack; on a connection error they stay queued for the next try.
-
-        One flush at a time: two sending the same batch would run its retries twice.
-        """
-        async with self.flushing:
-            await self._flush()
-
-    async def _flush(self) -> None:
-        while self.acks:
-            batch = self.acks[:ACK_BATCH]
-            skipped = await self.worker.docket.backend.ack(batch, now_ms())
-            del self.acks[: len(batch)]
-            for entry in batch:
-                self.held.pop(entry[1], None)
-            for key in skipped:
-                logger.warning(
-                    "retry of key=%s skipped: the key was replaced or cancelled meanwhile", key
-                )
+        """Send every pending ack (see _acks.Acks.flush)."""
+        await self.acks.flush()
 
     async def ack_loop(self) -> None:
-        while True:
-            await self.acks_ready.wait()
-            self.acks_ready.clear()
-            await self.flush()
+        await self.acks.loop()

@@ -1,11 +1,17 @@
-"""Redis outages: log each once, back off, and let every loop carry on when Redis returns."""
+"""Redis outages: log each once, back off, and let every loop carry on when Redis returns.
+
+Redis at maxmemory counts as an outage of its writes: the loop whose write was refused backs
+off and tries again, while reads and acknowledgements (which free memory) carry on.
+"""
 
 import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
 
+from docket._transport import out_of_memory
 from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 logger = logging.getLogger("docket.worker")
@@ -21,6 +27,17 @@ class Outage:
     def __init__(self, url: str) -> None:
         self.url = url
         self.down = False
+        self.full = False
+
+    def out_of_memory(self, error: BaseException) -> None:
+        if not self.full:
+            self.full = True
+            logger.warning(
+                "Redis at %s is out of memory (maxmemory): writes it refuses are tried again "
+                "with backoff, finished tasks are still acknowledged (%s)",
+                self.url,
+                error,
+            )
 
     def failed(self, error: BaseException) -> None:
         if not self.down:
@@ -33,13 +50,17 @@ class Outage:
             )
 
     def recovered(self) -> None:
+        if self.full:
+            self.full = False
+            logger.warning("Redis at %s has memory again; carrying on", self.url)
         if self.down:
             self.down = False
             logger.warning("Redis at %s is back; carrying on", self.url)
 
 
 async def survive_outages(outage: Outage, loop: Callable[[], Awaitable[None]]) -> None:
-    """Run `loop` again after each connection error, with exponential backoff."""
+    """Run `loop` again after each connection error or out-of-memory refusal, with
+    exponential backoff."""
     backoff = MIN_BACKOFF
     last_failure = 0.0
     while True:
@@ -48,9 +69,13 @@ async def survive_outages(outage: Outage, loop: Callable[[], Awaitable[None]]) -
             return
         except CONNECTION_ERRORS as error:
             outage.failed(error)
-            now = time.monotonic()
-            if now - last_failure > 2 * MAX_BACKOFF:
-                backoff = MIN_BACKOFF  # a new outage, not the same one going on
-            last_failure = now
-            await asyncio.sleep(backoff)
-            backoff = min(backoff * 2, MAX_BACKOFF)
+        except ResponseError as error:
+            if not out_of_memory(error):
+                raise
+            outage.out_of_memory(error)
+        now = time.monotonic()
+        if now - last_failure > 2 * MAX_BACKOFF:
+            backoff = MIN_BACKOFF  # a new outage, not the same one going on
+        last_failure = now
+        await asyncio.sleep(backoff)
+        backoff = min(backoff * 2, MAX_BACKOFF)

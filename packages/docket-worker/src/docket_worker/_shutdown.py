@@ -12,6 +12,8 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("docket.worker")
 
+HANDBACK_BATCH = 500
+
 
 async def finish_running(worker: "Worker", grace: float | None) -> None:
     """Wait up to `grace` seconds for running tasks; cancel those still running after it."""
@@ -36,13 +38,24 @@ async def finish_running(worker: "Worker", grace: float | None) -> None:
 
 async def settle_and_hand_back(worker: "Worker") -> None:
     """Send the last acks, then hand back every message still pending for this worker (its
-    unfinished tasks, and any a stopped read had taken) so other workers run them soon.
-    Best effort: whatever is not settled stays pending in Redis and is redelivered anyway."""
+    unfinished tasks, and any a stopped read had taken).
+
+    Messages whose key and token this worker decoded go back on the stream as fresh entries,
+    so any idle worker runs them at once; the others (read but never looked at) are marked
+    long idle, so the next reclaim sweep of any worker takes them. Best effort: whatever is
+    not settled stays pending in Redis and is redelivered anyway.
+    """
     with contextlib.suppress(*CONNECTION_ERRORS):
         await worker.dispatcher.flush()
         backend = worker.docket.backend
+        held = worker.dispatcher.held
         after = b"-"
-        while unfinished := await backend.pending_for(worker.name, after, 1000):
-            await backend.release(worker.name, unfinished)
+        while unfinished := await backend.pending_for(worker.name, after, HANDBACK_BATCH):
+            known = [(m, *ids) for m in unfinished if (ids := held.get(m)) is not None]
+            handed = await backend.handback(known)
+            unknown = [m for m in unfinished if held.get(m) is None]
+            await backend.release(worker.name, unknown)
+            if handed or unknown:
+                logger.info("handed back %d message(s) to the docket", len(known) + len(unknown))
             after = b"(" + unfinished[-1]
-        worker.dispatcher.held.clear()
+        held.clear()

@@ -11,8 +11,10 @@ from datetime import timedelta
 from types import TracebackType
 from typing import Self
 
-from docket import Docket
+from docket import Docket, DocketConnectionError, DocketOutOfMemoryError
 from docket._backends import RedisBackend, redact_url
+from docket._transport import out_of_memory
+from redis.exceptions import RedisError
 
 from ._dispatch import Dispatcher
 from ._fetch import fetch_loop
@@ -98,7 +100,21 @@ class Worker:
 
     async def __aenter__(self) -> Self:
         backend = self.docket.backend
-        await backend.ensure_group()
+        try:
+            await backend.ensure_group()
+        except (RedisError, OSError) as error:
+            url = redact_url(self.docket.url)
+            reason = str(error).rstrip(".") or type(error).__name__
+            if out_of_memory(error):
+                raise DocketOutOfMemoryError(
+                    f"cannot start a worker on docket {self.docket.name!r}: Redis at {url} is "
+                    f"out of memory and the docket has no consumer group yet ({reason}). Free "
+                    "memory or raise maxmemory, then start it again."
+                ) from error
+            raise DocketConnectionError(
+                f"cannot start a worker on docket {self.docket.name!r} at {url}: {reason}. "
+                "Check that the server is up, then start it again."
+            ) from error
         self.stopping = False
         self._reader = backend.dedicated()
         self._subscriber = backend.dedicated()

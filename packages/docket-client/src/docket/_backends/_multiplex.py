@@ -6,6 +6,11 @@ calls becomes one pipelined write, and a caller that gives up (cancelled, timed 
 connection in step: its reply is still read and dropped. redis-py opens the connection (URL
 options, TLS, AUTH, SELECT); then an asyncio protocol of ours takes over the transport, so a
 reply wakes its caller straight from the event loop, and hiredis packs and parses.
+
+A command is only tried again when it was never written (the connection could not be made, or
+was found closed before the write). Once written, a dropped connection fails its caller with
+`ReplyLostError`: the server may have run it, and only the caller knows whether running it
+twice is safe (docket's scripts recognise their own re-sends).
 """
 
 import asyncio
@@ -18,9 +23,15 @@ from redis._parsers.base import BaseParser
 from redis.asyncio import Connection, ConnectionPool
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from .._transport import ReplyLostError
 
 ATTEMPTS = 3
-"""Tries of a command when the connection is lost (say, a stale one after a Redis restart)."""
+"""Tries to connect for a command that was not written yet (say, after a Redis restart)."""
+DEFAULT_CONNECT_TIMEOUT = 5.0
+"""Seconds to open a connection and finish its handshake unless the URL sets
+socket_connect_timeout; a server that accepts but never answers fails within it."""
 DEFAULT_TIMEOUT = 30.0
 """Seconds a reply may take (beyond a blocking command's own wait) unless the URL sets
 socket_timeout; past it the connection is dropped as dead."""
@@ -45,7 +56,8 @@ class _Protocol(asyncio.Protocol):
         self.deadlines: deque[float] = deque()
         """When each waiting reply is overdue (loop time), in the same order as `waiting`."""
         self.timeout = timeout
-        self.transport: asyncio.Transport | None = None
+        self.transport: Any = None
+        """An asyncio transport (uvloop's are not asyncio.Transport subclasses, hence Any)."""
         self.writer: asyncio.StreamWriter | None = None
         """redis-py's writer of the socket, kept alive: collecting it would close the socket."""
         self.writable = asyncio.Event()
@@ -78,7 +90,9 @@ class _Protocol(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.transport = self.writer = None
-        error = RedisConnectionError(f"Connection lost: {exc}" if exc else "Connection closed.")
+        # Every waiting caller's command was written: the server may have run it.
+        reason = f"connection lost: {exc}" if exc else "connection closed"
+        error = ReplyLostError(f"{reason} before the reply came; the command may have run.")
         self.deadlines.clear()
         while self.waiting:
             future = self.waiting.popleft()
@@ -98,7 +112,11 @@ class Multiplexer:
 
     def __init__(self, url: str) -> None:
         self._pool = ConnectionPool.from_url(url)
-        self._timeout = float(self._pool.connection_kwargs.get("socket_timeout") or DEFAULT_TIMEOUT)
+        options = self._pool.connection_kwargs
+        self._timeout = float(options.get("socket_timeout") or DEFAULT_TIMEOUT)
+        self._connect_timeout = float(
+            options.get("socket_connect_timeout") or DEFAULT_CONNECT_TIMEOUT
+        )
         self._protocol: _Protocol | None = None
         self._connecting = asyncio.Lock()
 
@@ -119,6 +137,21 @@ class Multiplexer:
         return [_error(r) if isinstance(r, _Reply) else r for r in replies]
 
     async def _send(self, packed: list[bytes], blocking_ms: int = 0) -> list[Any]:
+        protocol = await self._writable_protocol()
+        transport = protocol.transport
+        loop = asyncio.get_running_loop()
+        futures = [loop.create_future() for _ in packed]
+        protocol.waiting.extend(futures)
+        deadline = loop.time() + protocol.timeout + blocking_ms / 1000
+        protocol.deadlines.extend([deadline] * len(futures))
+        transport.writelines(packed)
+        if len(futures) == 1:
+            return [await futures[0]]
+        return [await future for future in futures]
+
+    async def _writable_protocol(self) -> _Protocol:
+        """An open connection ready for a write; connection failures before anything is
+        written are tried again, as nothing can have run."""
         for attempt in range(ATTEMPTS):
             try:
                 protocol = self._protocol
@@ -126,18 +159,9 @@ class Multiplexer:
                     protocol = await self._connect()
                 if not protocol.writable.is_set():
                     await protocol.writable.wait()
-                transport = protocol.transport
-                if transport is None or transport.is_closing():
+                if not protocol.usable:
                     raise RedisConnectionError("Connection closed.")
-                loop = asyncio.get_running_loop()
-                futures = [loop.create_future() for _ in packed]
-                protocol.waiting.extend(futures)
-                deadline = loop.time() + protocol.timeout + blocking_ms / 1000
-                protocol.deadlines.extend([deadline] * len(futures))
-                transport.writelines(packed)
-                if len(futures) == 1:
-                    return [await futures[0]]
-                return [await future for future in futures]
+                return protocol
             except (RedisConnectionError, ConnectionError, OSError):
                 if attempt == ATTEMPTS - 1:
                     raise
@@ -149,7 +173,16 @@ class Multiplexer:
             if self._protocol is not None and self._protocol.usable:
                 return self._protocol
             connection: Connection = self._pool.make_connection()  # type: ignore[no-untyped-call]
-            await connection.connect()  # type: ignore[no-untyped-call]
+            try:
+                # The handshake (HELLO, AUTH, SELECT, CLIENT SETINFO) waits for replies too.
+                async with asyncio.timeout(self._connect_timeout):
+                    await connection.connect()  # type: ignore[no-untyped-call]
+            except TimeoutError:
+                await connection.disconnect()
+                raise RedisTimeoutError(
+                    f"no answer from the server within {self._connect_timeout:g} s "
+                    "(socket_connect_timeout)"
+                ) from None
             writer: asyncio.StreamWriter | None = connection._writer
             assert writer is not None
             # asyncio's own transports and uvloop's both do what we use (set_protocol,

@@ -9,15 +9,17 @@ from redis.backoff import ExponentialWithJitterBackoff
 from redis.exceptions import ResponseError
 
 from .._keys import DocketKeys
-from .._scripts import AckEntry, ScheduleArgs, Scripts
+from .._scripts import AckEntry, AckResult, HandbackEntry, ScheduleArgs, Scripts
 from .._speedups import parse_stream_reply
-from .._transport import Transport
+from .._transport import Transport, out_of_memory
 from ._multiplex import Multiplexer
 
 Message = tuple[bytes, bytes | None]
 """(stream message id, envelope bytes or None when the entry has no payload)."""
 
 DEFAULT_MAX_CONNECTIONS = 8
+DEFAULT_BULK_LIMIT = 512 * 1024 * 1024
+"""Redis's default proto-max-bulk-len, assumed where CONFIG GET is not allowed."""
 HANDBACK_IDLE_MS = 365 * 24 * 3600 * 1000
 """Idle time given to handed-back messages, so any worker's next sweep reclaims them."""
 
@@ -43,6 +45,7 @@ class RedisBackend:
         self.client = self._connect(max_connections)
         self.transport = self._transport()
         self.scripts = Scripts(self.transport, keys)
+        self._bulk_limit: int | None = None
 
     def _transport(self) -> Transport:
         return Multiplexer(self.url)
@@ -60,20 +63,32 @@ class RedisBackend:
     async def ping(self) -> None:
         await self.transport.execute("PING")
 
+    async def bulk_limit(self) -> int:
+        """The largest bulk string the server accepts (proto-max-bulk-len), asked once."""
+        if self._bulk_limit is None:
+            try:
+                reply = await self.transport.execute("CONFIG", "GET", "proto-max-bulk-len")
+                self._bulk_limit = int(reply[1]) if reply else DEFAULT_BULK_LIMIT
+            except ResponseError:  # CONFIG refused (ACL, a managed service): assume default
+                self._bulk_limit = DEFAULT_BULK_LIMIT
+        return self._bulk_limit
+
     async def close(self) -> None:
         await self.transport.close()
         await self.client.aclose(close_connection_pool=True)
 
     # -- producer operations (docket-client) -------------------------------------------------
 
-    async def schedule(self, call: ScheduleArgs, *, replace: bool) -> bool:
-        return await self.scripts.schedule(call, replace=replace)
+    async def schedule(self, call: ScheduleArgs, *, replace: bool, resend: bool = False) -> bool:
+        return await self.scripts.schedule(call, replace=replace, resend=resend)
 
-    async def schedule_many(self, calls: Sequence[ScheduleArgs], *, replace: bool) -> list[bool]:
-        return await self.scripts.schedule_many(calls, replace=replace)
+    async def schedule_many(
+        self, calls: Sequence[ScheduleArgs], *, replace: bool, resend: bool = False
+    ) -> list[bool]:
+        return await self.scripts.schedule_many(calls, replace=replace, resend=resend)
 
-    async def cancel(self, key: str) -> bool:
-        return await self.scripts.cancel(key)
+    async def cancel(self, key: str, token: str, *, resend: bool = False) -> bool:
+        return await self.scripts.cancel(key, token, resend=resend)
 
     # -- consumer operations (docket-worker) -------------------------------------------------
 
@@ -84,8 +99,19 @@ class RedisBackend:
                 self.keys.stream, self.keys.group, id="0", mkstream=True
             )
         except ResponseError as error:
-            if "BUSYGROUP" not in str(error):
+            if "BUSYGROUP" in str(error):
+                return
+            # At maxmemory, XGROUP CREATE is refused even when the group exists already.
+            if not (out_of_memory(error) and await self._group_exists()):
                 raise
+
+    async def _group_exists(self) -> bool:
+        try:
+            groups: Any = await self.client.xinfo_groups(self.keys.stream)
+        except ResponseError:  # no such stream
+            return False
+        wanted = self.keys.group.encode()
+        return any(group["name"] in (wanted, self.keys.group) for group in groups)
 
     async def read(self, consumer: str, count: int, block_ms: int | None) -> list[Message]:
         """Read up to `count` new messages, waiting up to `block_ms` when there are none."""
@@ -151,8 +177,14 @@ class RedisBackend:
                 counts[message_id] = int(reply[0][3])
         return counts
 
-    async def ack(self, entries: Sequence[AckEntry], now_ms: int) -> list[str]:
-        return await self.scripts.ack(entries, now_ms)
+    async def ack(
+        self, entries: Sequence[AckEntry], now_ms: int, *, grace_ms: int, resend: bool = False
+    ) -> AckResult:
+        return await self.scripts.ack(entries, now_ms, grace_ms=grace_ms, resend=resend)
+
+    async def handback(self, entries: Sequence[HandbackEntry]) -> int:
+        """Put a stopping worker's messages back on the stream, runnable at once by anyone."""
+        return await self.scripts.handback(entries) if entries else 0
 
     async def move_due(self, now_ms: int, limit: int) -> tuple[int, int | None]:
         return await self.scripts.move_due(now_ms, limit)
@@ -170,8 +202,10 @@ class RedisBackend:
         reply: Any = await self.client.xrange(self.keys.dead, count=count)
         return [(entry_id, dict(fields)) for entry_id, fields in reply]
 
-    async def requeue(self, dead_id: bytes, key: str, token: str, payload: bytes) -> bool:
-        return await self.scripts.requeue(dead_id, key, token, payload)
+    async def requeue(
+        self, dead_id: bytes, key: str, token: str, payload: bytes, *, resend: bool = False
+    ) -> bool:
+        return await self.scripts.requeue(dead_id, key, token, payload, resend=resend)
 
     async def purge_dead_letters(self) -> int:
         async with self.client.pipeline(transaction=True) as pipe:

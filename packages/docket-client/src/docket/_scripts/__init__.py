@@ -16,7 +16,25 @@ from .._keys import DocketKeys
 from .._transport import Transport
 
 AckEntry = tuple[str, bytes, str, str, bytes | str, int]
-"""(op, message id, key, token, data, when_ms); op is 'a' ack, 'r' retry or 'x' dead-letter."""
+"""(op, message id, key, token, data, when_ms); op is 'a' ack, 'r' retry, 'x' dead-letter or
+'u' unknown task (see ack.lua)."""
+
+HandbackEntry = tuple[bytes, str, str]
+"""(message id, key, token) of a message a stopping worker hands back."""
+
+CANCEL_MEMORY_MS = 60_000
+"""How long a cancel remembers its own token, so a re-send after a lost reply answers True."""
+
+
+@dataclass(frozen=True, slots=True)
+class AckResult:
+    """What an ack batch reports back."""
+
+    skipped: list[str]
+    """Keys of retries not scheduled: the key was replaced or cancelled meanwhile."""
+    buried: list[str]
+    """Keys of unknown-task messages dead-lettered now: their grace was over."""
+
 
 ScheduleArgs = tuple[str, str, int, bytes, bool, bool]
 """(key, token, when_ms, payload, immediate, new_key) of one execution to schedule; `new_key`
@@ -43,6 +61,7 @@ CANCEL = Script.load("cancel.lua", prelude=True)
 REQUEUE = Script.load("requeue.lua", prelude=True)
 MOVE_DUE = Script.load("move_due.lua")
 ACK = Script.load("ack.lua", prelude=True)
+HANDBACK = Script.load("handback.lua", prelude=True)
 
 
 class Scripts:
@@ -62,21 +81,26 @@ class Scripts:
             await self._transport.execute("SCRIPT", "LOAD", script.source)
             return await self._transport.execute(*command)
 
-    def _schedule_command(self, call: ScheduleArgs, replace: bool) -> tuple[Any, ...]:
+    def _schedule_command(self, call: ScheduleArgs, replace: bool, resend: bool) -> tuple[Any, ...]:
         key, token, when_ms, payload, immediate, new_key = call
         mode = "replace" if replace else ("new" if new_key else "add")
         k = self._keys
         return (
             "EVALSHA", SCHEDULE.sha, 3, k.stream, k.queue, k.task(key),
             mode, key, token, when_ms, payload, "1" if immediate else "0", k.group, k.wake,
+            "1" if resend else "0",
         )  # fmt: skip
 
-    async def schedule(self, call: ScheduleArgs, *, replace: bool) -> bool:
-        return bool(await self._evalsha(SCHEDULE, self._schedule_command(call, replace)))
+    async def schedule(self, call: ScheduleArgs, *, replace: bool, resend: bool = False) -> bool:
+        """`resend`: an earlier send of this call lost its reply (see schedule.lua)."""
+        command = self._schedule_command(call, replace, resend)
+        return bool(await self._evalsha(SCHEDULE, command))
 
-    async def schedule_many(self, calls: Sequence[ScheduleArgs], *, replace: bool) -> list[bool]:
+    async def schedule_many(
+        self, calls: Sequence[ScheduleArgs], *, replace: bool, resend: bool = False
+    ) -> list[bool]:
         """Schedule many executions in one round trip; True for each that was scheduled."""
-        commands = [self._schedule_command(call, replace) for call in calls]
+        commands = [self._schedule_command(call, replace, resend) for call in calls]
         replies = await self._transport.execute_many(commands)
         if any(isinstance(reply, NoScriptError) for reply in replies):
             await self._transport.execute("SCRIPT", "LOAD", SCHEDULE.source)
@@ -90,15 +114,24 @@ class Scripts:
                 raise reply
         return [bool(reply) for reply in replies]
 
-    async def cancel(self, key: str) -> bool:
+    async def cancel(self, key: str, token: str, *, resend: bool = False) -> bool:
+        """`token` names this cancel call, so a re-send after a lost reply is recognised."""
         k = self._keys
-        cancelled = await self._run(CANCEL, [k.stream, k.queue, k.task(key)], [key, k.group])
+        cancelled = await self._run(
+            CANCEL,
+            [k.stream, k.queue, k.task(key)],
+            [key, k.group, token, "1" if resend else "0", CANCEL_MEMORY_MS],
+        )
         return bool(cancelled)
 
-    async def requeue(self, dead_id: bytes, key: str, token: str, payload: bytes) -> bool:
+    async def requeue(
+        self, dead_id: bytes, key: str, token: str, payload: bytes, *, resend: bool = False
+    ) -> bool:
         k = self._keys
         requeued = await self._run(
-            REQUEUE, [k.stream, k.dead, k.task(key)], [dead_id, key, token, payload, k.group]
+            REQUEUE,
+            [k.stream, k.dead, k.task(key)],
+            [dead_id, key, token, payload, k.group, "1" if resend else "0"],
         )
         return bool(requeued)
 
@@ -107,10 +140,27 @@ class Scripts:
         moved, head = await self._run(MOVE_DUE, [k.stream, k.queue], [now_ms, limit, k.task_prefix])
         return int(moved), (int(float(head)) if head is not None else None)
 
-    async def ack(self, entries: Sequence[AckEntry], now_ms: int) -> list[str]:
+    async def ack(
+        self, entries: Sequence[AckEntry], now_ms: int, *, grace_ms: int, resend: bool = False
+    ) -> AckResult:
+        """Settle `entries` in one call; `grace_ms` bounds how long an unknown task waits."""
         k = self._keys
-        args: list[Any] = [k.group, k.task_prefix, now_ms, k.wake]
+        keys = [k.stream, k.queue, k.dead, *(k.task(entry[2]) for entry in entries)]
+        args: list[Any] = [k.group, now_ms, k.wake, "1" if resend else "0", grace_ms]
         for entry in entries:
             args.extend(entry)
-        skipped = await self._run(ACK, [k.stream, k.queue, k.dead], args)
-        return [s.decode() if isinstance(s, bytes) else str(s) for s in skipped]
+        skipped, buried = await self._run(ACK, keys, args)
+        return AckResult(_strings(skipped), _strings(buried))
+
+    async def handback(self, entries: Sequence[HandbackEntry]) -> int:
+        """Put messages back on the stream as fresh entries; returns how many."""
+        k = self._keys
+        keys = [k.stream, *(k.task(key) for _id, key, _token in entries)]
+        args: list[Any] = [k.group]
+        for entry in entries:
+            args.extend(entry)
+        return int(await self._run(HANDBACK, keys, args))
+
+
+def _strings(replies: Sequence[bytes | str]) -> list[str]:
+    return [s.decode() if isinstance(s, bytes) else str(s) for s in replies]

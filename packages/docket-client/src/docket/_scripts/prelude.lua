@@ -19,9 +19,28 @@ local function pending_state(stream, group, task)
   return false, message, parked
 end
 
+-- Whether a message is still pending (delivered, not acknowledged) in the group: false once
+-- it was settled, which tells a re-sent settlement that the first one went through.
+local function unsettled(stream, group, id)
+  local entry = redis.pcall('XPENDING', stream, group, id, id, 1)
+  return type(entry) == 'table' and #entry > 0
+end
+
+-- The payload of a stream entry, or false when the entry is gone or has none.
+local function payload_of(stream, id)
+  local entry = redis.call('XRANGE', stream, id, id)
+  if entry[1] then
+    local f = entry[1][2]
+    for j = 1, #f, 2 do
+      if f[j] == 'd' then return f[j + 1] end
+    end
+  end
+  return false
+end
+
 -- Record `payload` as the one pending execution of a task key: straight into the stream when
 -- it is due, else parked in the queue (and the schedulers woken if it is now the earliest).
--- `fresh` says the task hash does not exist, which saves clearing it.
+-- `fresh` says the task hash cannot exist (a key made up just now), which saves clearing it.
 local function put(stream, queue, task, key, token, payload, when, due, wake, fresh)
   if not fresh then
     redis.call('DEL', task)

@@ -1,19 +1,26 @@
 -- Add or replace the pending execution of one task key (DESIGN.md invariant 1).
 -- KEYS: stream, queue, task hash
--- ARGV: mode, key, token, when_ms, payload, immediate ("1" or "0"), group, wake channel
+-- ARGV: mode, key, token, when_ms, payload, immediate ("1" or "0"), group, wake channel, resend
 --   mode: "add", "replace", or "new" for an add under a key the client just made up (a random
 --   one), which cannot be pending, so nothing needs checking.
--- Returns 1 when the execution was scheduled, 0 when `add` found the key already pending.
+--   resend: "1" when an earlier send of this very call lost its reply; the call's token is
+--   then looked for, so a call that went through is not done twice.
+-- Returns 1 when the execution was scheduled (now or by the earlier send), 0 when `add` found
+-- the key already pending.
 local stream, queue, task = KEYS[1], KEYS[2], KEYS[3]
 local mode, key, token, when = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local payload, immediate, group, wake = ARGV[5], ARGV[6], ARGV[7], ARGV[8]
+
+if ARGV[9] == '1' and redis.call('HGET', task, 'g') == token then
+  return 1
+end
 
 if mode == 'new' then
   put(stream, queue, task, key, token, payload, when, immediate == '1', wake, true)
   return 1
 end
 
-local state, message, parked = pending_state(stream, group, task)
+local state, message = pending_state(stream, group, task)
 
 if state then
   if mode ~= 'replace' then
@@ -26,6 +33,5 @@ if state then
   end
 end
 
-put(stream, queue, task, key, token, payload, when, immediate == '1', wake,
-    not (message or parked))
+put(stream, queue, task, key, token, payload, when, immediate == '1', wake, false)
 return 1
