@@ -7,7 +7,7 @@ import os
 import signal
 import sys
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from pathlib import Path
 from typing import IO
 
@@ -15,6 +15,7 @@ import pytest
 from docket import Docket
 
 from ..helpers import wait_until
+from .hiding import without
 
 TASKS_SOURCE = '''\
 """Tasks for the docket CLI tests; each leaves marker files NAME.WHAT.PID in CLI_TEST_OUT."""
@@ -49,7 +50,12 @@ async def stubborn(name: str) -> None:
     mark(name, "done")
 
 
-tasks = [record, slow, stubborn]
+async def which_loop(name: str) -> None:
+    """Leaves NAME.uvloop.PID or NAME.asyncio.PID: the event loop it ran on."""
+    mark(name, type(asyncio.get_running_loop()).__module__.partition(".")[0])
+
+
+tasks = [record, slow, stubborn, which_loop]
 '''
 
 
@@ -140,8 +146,16 @@ async def spawn_worker(
     """Start `docket worker` subprocesses on the test's docket; killed at teardown."""
     started: list[WorkerProcess] = []
 
-    async def spawn(*options: str, module: bool = False) -> WorkerProcess:
-        command = [sys.executable, "-m", "docket_cli"] if module else [str(DOCKET_SCRIPT)]
+    async def spawn(
+        *options: str, module: str | None = None, hide: Sequence[str] = ()
+    ) -> WorkerProcess:
+        """`module`: run `python -m module` instead; `hide`: packages that look uninstalled."""
+        command = [str(DOCKET_SCRIPT)]
+        if module is not None:
+            command = [sys.executable, "-m", module]
+        elif hide:
+            code = without(*hide) + "from docket_cli.app import main\nmain()\n"
+            command = [sys.executable, "-c", code]
         environment = {
             **os.environ,
             "PYTHONPATH": os.pathsep.join(

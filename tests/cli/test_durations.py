@@ -20,6 +20,12 @@ from typer.testing import CliRunner
         ("05:30", timedelta(minutes=5, seconds=30)),
         ("90:00", timedelta(minutes=90)),
         ("01:02:03", timedelta(hours=1, minutes=2, seconds=3)),
+        ("0:0:10", timedelta(seconds=10)),
+        ("0:00:10", timedelta(seconds=10)),
+        ("1:5", timedelta(minutes=1, seconds=5)),
+        ("1:2:3", timedelta(hours=1, minutes=2, seconds=3)),
+        ("0:59:59", timedelta(minutes=59, seconds=59)),
+        ("100:00:00", timedelta(hours=100)),
         ("10", timedelta(seconds=10)),
         ("2.5", timedelta(seconds=2.5)),
         ("0", timedelta(0)),
@@ -41,16 +47,33 @@ def test_duration_spellings_parse(text: str, expected: timedelta) -> None:
         "-5s",
         "1e3",
         "s",
-        "1:2",
         "1:60",
+        "1:99",
         "1:00:60",
         "1:60:00",
         "1:2:3:4",
+        "1:005",
+        ":30",
+        "1:",
+        "1::5",
     ],
 )
 def test_anything_else_is_refused_naming_the_accepted_formats(text: str) -> None:
     with pytest.raises(typer.BadParameter, match="is not a duration: use 250ms, 30s"):
         parse_duration(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["99999999999999", "8761h", "8760:00:01", "525601m", "9" * 400, "9" * 400 + ":00"]
+)
+def test_a_duration_longer_than_a_year_is_refused_naming_the_limit(text: str) -> None:
+    with pytest.raises(typer.BadParameter, match=r"is too long: .* at most 365 days \(8760h\)"):
+        parse_duration(text)
+
+
+def test_a_year_is_the_longest_duration_accepted() -> None:
+    assert parse_duration("8760h") == timedelta(days=365)
+    assert parse_duration("8760:00:00") == timedelta(days=365)
 
 
 def test_a_redelivery_timeout_of_zero_is_refused() -> None:
@@ -88,6 +111,23 @@ def test_bad_duration_option_is_a_one_line_usage_error_with_exit_code_2(
     [error] = [line for line in result.stderr.splitlines() if line.startswith("Error")]
     assert f"Invalid value for '{option}'" in error
     assert f"{bad!r} is not a duration" in error
+
+
+@pytest.mark.parametrize(
+    "option", ["--redelivery-timeout", "--shutdown-timeout"], ids=lambda option: option
+)
+def test_too_long_duration_option_is_a_one_line_usage_error_naming_the_limit(
+    option: str, tasks_module: str
+) -> None:
+    result = CliRunner().invoke(
+        app, ["worker", "--tasks", f"{tasks_module}:tasks", option, "99999999999999"]
+    )
+
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+    [error] = [line for line in result.stderr.splitlines() if line.startswith("Error")]
+    assert f"Invalid value for '{option}'" in error
+    assert "'99999999999999' is too long: a duration is at most 365 days (8760h)" in error
 
 
 def test_bad_duration_from_the_environment_is_a_usage_error_too(tasks_module: str) -> None:

@@ -13,6 +13,7 @@ import docket_cli._logging
 import pytest
 from docket import Docket
 from docket_cli import app as app_module
+from docket_cli._loops import EventLoop
 from docket_cli._run import WorkerSettings
 from docket_cli.app import app
 from typer.testing import CliRunner
@@ -49,8 +50,9 @@ def test_defaults_match_the_original_docket_command(tasks_module: str, captured:
         shutdown_timeout=timedelta(seconds=30),
         max_deliveries=5,
         until_finished=False,
+        loop=EventLoop.UVLOOP,  # uvloop is installed (a dev dependency)
     )
-    assert sorted(captured["docket"].tasks) == ["record", "slow", "stubborn"]
+    assert sorted(captured["docket"].tasks) == ["record", "slow", "stubborn", "which_loop"]
 
 
 def test_every_option_is_passed_on(tasks_module: str, captured: Captured) -> None:
@@ -75,6 +77,8 @@ def test_every_option_is_passed_on(tasks_module: str, captured: Captured) -> Non
             "--max-deliveries",
             "3",
             "--until-finished",
+            "--loop",
+            "asyncio",
         ],
     )
 
@@ -89,6 +93,7 @@ def test_every_option_is_passed_on(tasks_module: str, captured: Captured) -> Non
         shutdown_timeout=timedelta(seconds=45),
         max_deliveries=3,
         until_finished=True,
+        loop=EventLoop.ASYNCIO,
     )
     assert (captured["docket"].name, captured["docket"].url) == ("orders", "redis://example:6380/2")
 
@@ -106,6 +111,7 @@ def test_environment_variables_set_every_option(tasks_module: str, captured: Cap
             "DOCKET_WORKER_REDELIVERY_TIMEOUT": "2m",
             "DOCKET_WORKER_SHUTDOWN_TIMEOUT": "1500ms",
             "DOCKET_WORKER_MAX_DELIVERIES": "3",
+            "DOCKET_WORKER_LOOP": "ASYNCIO",
             "DOCKET_LOGGING_LEVEL": "warning",
             "DOCKET_LOGGING_FORMAT": "plain",
         },
@@ -122,6 +128,7 @@ def test_environment_variables_set_every_option(tasks_module: str, captured: Cap
         shutdown_timeout=timedelta(milliseconds=1500),
         max_deliveries=3,
         until_finished=False,
+        loop=EventLoop.ASYNCIO,
     )
     assert "fake worker ran" not in result.stderr  # below the WARNING level
 
@@ -146,7 +153,13 @@ def test_worker_without_tasks_is_a_usage_error(captured: Captured) -> None:
 
 @pytest.mark.parametrize(
     "arguments",
-    [["--concurrency", "0"], ["--max-deliveries", "0"], ["--redelivery-timeout", "0"]],
+    [
+        ["--concurrency", "0"],
+        ["--concurrency", "99999999999999999999"],
+        ["--max-deliveries", "0"],
+        ["--redelivery-timeout", "0"],
+        ["--loop", "trio"],
+    ],
     ids=lambda arguments: arguments[0],
 )
 def test_values_the_worker_cannot_use_are_usage_errors(
@@ -227,8 +240,12 @@ def test_version_prints_the_docket_version() -> None:
                 "DOCKET_WORKER_MAX_DELIVERIES",
                 "DOCKET_LOGGING_LEVEL",
                 "DOCKET_LOGGING_FORMAT",
+                "--loop <uvloop|asyncio>",
+                "DOCKET_WORKER_LOOP",
+                "uvloop if installed, else asyncio",
                 "--until-finished",
                 "250ms, 30s, 5m, 1h, mm:ss, hh:mm:ss",
+                "SIGHUP",
                 "exit 130",
             ],
         ),

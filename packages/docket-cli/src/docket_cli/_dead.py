@@ -5,10 +5,18 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 import typer
-from docket import Docket, DocketError
-from docket._backends import redact_url
+from docket import Docket
+from docket._urls import redact_url
 
-from ._options import DEFAULT_DOCKET, DEFAULT_URL, DocketOption, UrlOption, fail
+from ._options import (
+    DEFAULT_DOCKET,
+    DEFAULT_URL,
+    DocketOption,
+    UrlOption,
+    fail,
+    opening_error,
+    opening_failure,
+)
 
 dead_app = typer.Typer(
     name="dead",
@@ -26,8 +34,10 @@ def on_docket[T](name: str, url: str, action: Callable[[Docket], Awaitable[T]]) 
 
     try:
         return asyncio.run(run())
-    except (DocketError, ValueError) as error:
-        fail(str(error))
+    except Exception as error:
+        if not opening_error(error):  # a bug: its traceback helps
+            raise
+        fail(opening_failure(error, url, name))
 
 
 @dead_app.command("ls")

@@ -1,9 +1,9 @@
 """`docket worker`: load the task collections, connect, log one start-up line, run, stop on signals.
 
-Signals: the first SIGTERM or SIGINT calls `Worker.stop()` (stop fetching; running tasks get the
-shutdown timeout, then are handed back) and the command exits 0. A second one (or one that comes
-while still connecting) cancels the run at once and the command exits 130. Either way nothing is
-lost: unfinished messages stay pending in Redis and another worker runs them.
+Signals: the first SIGTERM, SIGINT or SIGHUP calls `Worker.stop()` (stop fetching; running tasks
+get the shutdown timeout, then are handed back) and the command exits 0. A second one (or one that
+comes while still connecting) cancels the run at once and the command exits 130. Either way
+nothing is lost: unfinished messages stay pending in Redis and another worker runs them.
 """
 
 import asyncio
@@ -17,16 +17,23 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from docket import Docket, DocketError, Worker
-from docket._backends import redact_url
 from docket._speedups import IMPLEMENTATION, REASON
+from docket._urls import redact_url
 
 from ._durations import format_duration
-from ._options import fail
+from ._loops import EventLoop
+from ._options import fail, opening_error, opening_failure
 
 logger = logging.getLogger("docket.cli")
 
 FORCED_EXIT_CODE = 130
-"""Exit status after a second SIGTERM/SIGINT cut the graceful shutdown short (128 + SIGINT)."""
+"""Exit status after a second stop signal cut the graceful shutdown short (128 + SIGINT)."""
+
+STOP_SIGNALS = tuple(
+    getattr(signal, name) for name in ("SIGTERM", "SIGINT", "SIGHUP") if hasattr(signal, name)
+)
+"""Signals that stop the worker; SIGHUP (the terminal or session went away) is one of them,
+so a closed terminal hands running work back rather than killing the worker mid-task."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +49,7 @@ class WorkerSettings:
     shutdown_timeout: timedelta
     max_deliveries: int
     until_finished: bool
+    loop: EventLoop
 
 
 def load_tasks(docket: Docket, paths: Sequence[str]) -> None:
@@ -63,13 +71,13 @@ def startup_line(worker: Worker, settings: WorkerSettings) -> str:
         f"worker {worker.name!r} started on docket {docket.name!r} at {redact_url(docket.url)} "
         f"({mode}): concurrency {worker.concurrency}, redelivery timeout "
         f"{format_duration(worker.redelivery_timeout)}, shutdown timeout "
-        f"{format_duration(worker.shutdown_timeout)}; tasks: {tasks}; "
+        f"{format_duration(worker.shutdown_timeout)}; tasks: {tasks}; loop: {settings.loop}; "
         f"speedups: {IMPLEMENTATION} ({REASON})"
     )
 
 
 class SignalHandler:
-    """First SIGTERM/SIGINT stops the worker gracefully; a second (or one before the worker
+    """The first stop signal stops the worker gracefully; a second (or one before the worker
     runs) cancels the main task."""
 
     def __init__(self, main_task: "asyncio.Task[object]") -> None:
@@ -97,7 +105,7 @@ class SignalHandler:
     def installed(self) -> Iterator[None]:
         loop = asyncio.get_running_loop()
         installed = []
-        for signum in (signal.SIGTERM, signal.SIGINT):
+        for signum in STOP_SIGNALS:
             with contextlib.suppress(NotImplementedError):  # no add_signal_handler on Windows
                 loop.add_signal_handler(signum, self, signum)
                 installed.append(signum)
@@ -137,8 +145,10 @@ async def _serve(settings: WorkerSettings, docket: Docket, signals: SignalHandle
                 max_deliveries=settings.max_deliveries,
             )
             await stack.enter_async_context(worker)
-        except (DocketError, ValueError) as error:  # unreachable Redis, unknown URL scheme
-            fail(str(error))
+        except Exception as error:
+            if not opening_error(error):  # a bug: its traceback helps
+                raise
+            fail(opening_failure(error, settings.url, settings.docket))
         logger.info(startup_line(worker, settings))
         signals.worker = worker  # no await until the run starts: a signal cannot come between
         if settings.until_finished:

@@ -1,11 +1,10 @@
 """The `docket` command line (Typer): thin wrappers that parse options and call the library.
 
-Exit status: 0 done (or stopped by one SIGTERM/SIGINT), 1 a failure reported in one line on
-stderr (a bad --tasks path, Redis unreachable), 2 a usage error, 130 stopped at once by a second
-SIGTERM/SIGINT.
+Exit status: 0 done (or stopped by one SIGTERM/SIGINT/SIGHUP), 1 a failure reported in one line
+on stderr (a bad --tasks path, Redis unreachable, uvloop asked for but missing), 2 a usage error,
+130 stopped at once by a second signal.
 """
 
-import asyncio
 from datetime import timedelta
 from typing import Annotated
 
@@ -15,8 +14,13 @@ from docket import Docket, DocketError, __version__
 from ._dead import dead_app
 from ._durations import parse_duration, parse_positive_duration
 from ._logging import LogFormat, LogLevel, configure_logging
+from ._loops import EventLoop, default_loop, loop_factory, run_on
 from ._options import DEFAULT_DOCKET, DEFAULT_URL, DocketOption, UrlOption, fail
 from ._run import WorkerSettings, load_tasks, run_worker
+
+MAX_CONCURRENCY = 100_000
+"""Far more than one process usefully runs at once; a huge value made Redis refuse the
+worker's reads (a COUNT out of range) with a traceback."""
 
 app = typer.Typer(
     help="docket: run workers for a docket of background tasks, and manage its dead letters.",
@@ -67,6 +71,7 @@ def worker(
         int,
         typer.Option(
             min=1,
+            max=MAX_CONCURRENCY,
             metavar="N",
             envvar="DOCKET_WORKER_CONCURRENCY",
             help="How many tasks run at once.",
@@ -90,8 +95,8 @@ def worker(
             metavar="DURATION",
             envvar="DOCKET_WORKER_SHUTDOWN_TIMEOUT",
             show_default="30s",
-            help="On SIGTERM/SIGINT, how long running tasks get to finish before they are "
-            "handed back to other workers.",
+            help="On SIGTERM/SIGINT/SIGHUP, how long running tasks get to finish before they "
+            "are handed back to other workers.",
         ),
     ] = timedelta(seconds=30),
     max_deliveries: Annotated[
@@ -117,6 +122,15 @@ def worker(
             help="Log format, on stderr; rich needs the rich package (else plain is used).",
         ),
     ] = None,
+    loop: Annotated[
+        EventLoop | None,
+        typer.Option(
+            envvar="DOCKET_WORKER_LOOP",
+            case_sensitive=False,
+            show_default="uvloop if installed, else asyncio",
+            help="The event loop; uvloop needs `uv add 'docket-cli[uvloop]'`.",
+        ),
+    ] = None,
     until_finished: Annotated[
         bool,
         typer.Option(
@@ -127,17 +141,22 @@ def worker(
 ) -> None:
     """Run the tasks of a docket until stopped.
 
-    Durations are written 250ms, 30s, 5m, 1h, mm:ss, hh:mm:ss or as plain seconds (2.5).
+    Durations are written 250ms, 30s, 5m, 1h, mm:ss, hh:mm:ss (1:5 and 0:0:10 too) or as
+    plain seconds (2.5), up to 365 days.
 
-    The first SIGTERM or SIGINT stops fetching and gives running tasks the shutdown timeout to
-    finish (exit 0); a second one exits at once (exit 130). Unfinished tasks are not lost: they
-    stay pending in Redis and another worker runs them.
+    The first SIGTERM, SIGINT or SIGHUP stops fetching and gives running tasks the shutdown
+    timeout to finish (exit 0); a second one exits at once (exit 130). Unfinished tasks are not
+    lost: they stay pending in Redis and another worker runs them.
+
+    Exit status: 1 when it cannot start (one line on stderr says why), 2 for a usage error.
     """
     if not tasks:
         raise typer.BadParameter(
             "name at least one task collection (or set DOCKET_TASKS).", param_hint="'--tasks'"
         )
     configure_logging(logging_level, logging_format)
+    chosen_loop = loop or default_loop()
+    factory = loop_factory(chosen_loop)
     settings = WorkerSettings(
         docket=docket,
         url=url,
@@ -148,14 +167,16 @@ def worker(
         shutdown_timeout=shutdown_timeout,
         max_deliveries=max_deliveries,
         until_finished=until_finished,
+        loop=chosen_loop,
     )
     try:
         opened = Docket(name=docket, url=url)
     except DocketError as error:  # a docket name that cannot be used
         fail(str(error))
     load_tasks(opened, tasks)
-    raise typer.Exit(asyncio.run(run_worker(settings, opened)))
+    raise typer.Exit(run_on(factory, run_worker(settings, opened)))
 
 
-def main() -> None:
-    app(prog_name="docket")
+def main(prog_name: str = "docket") -> None:
+    """Run the `docket` command; `prog_name` is what usage lines call it."""
+    app(prog_name=prog_name)

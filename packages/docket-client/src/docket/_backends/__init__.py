@@ -5,9 +5,8 @@ embedded in-process engine that executes the same Lua scripts (for tests and sin
 apps). Both expose the same docket operations, see ``RedisBackend``.
 """
 
-from urllib.parse import urlsplit, urlunsplit
-
 from .._keys import DocketKeys
+from .._urls import redact_url
 from .redis import RedisBackend
 
 REDIS_SCHEMES = ("redis", "rediss", "unix")
@@ -23,21 +22,9 @@ def open_backend(url: str, keys: DocketKeys) -> RedisBackend:
     if scheme in REDIS_SCHEMES:
         return RedisBackend(url, keys)
     raise ValueError(
-        f"docket URL {url!r} has an unknown scheme: use redis://host:port/db, rediss:// (TLS), "
-        "unix:///path/to/redis.sock or memory://name."
+        f"docket URL {redact_url(url)!r} has an unknown scheme: use redis://host:port/db, "
+        "rediss:// (TLS), unix:///path/to/redis.sock or memory://name."
     )
-
-
-def redact_url(url: str) -> str:
-    """The URL with any password replaced by ``***``, for logs and errors."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    user = parts.username or ""
-    host = parts.hostname or ""
-    if parts.port is not None:
-        host = f"{host}:{parts.port}"
-    return urlunsplit(parts._replace(netloc=f"{user}:***@{host}"))
 
 
 __all__ = ["RedisBackend", "open_backend", "redact_url"]
