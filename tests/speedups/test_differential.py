@@ -226,9 +226,12 @@ fields_of_entries = st.one_of(
 )
 
 
+entries = st.one_of(st.none(), st.tuples(st.binary(min_size=1, max_size=20), fields_of_entries))
+
+
 @SETTINGS
-@given(st.lists(st.tuples(st.binary(min_size=1, max_size=20), fields_of_entries), max_size=20))
+@given(st.lists(entries, max_size=20))
 def test_both_parse_stream_replies_alike(
-    compiled_kernels: Kernels, reply: list[tuple[bytes, list[Any] | None]]
+    compiled_kernels: Kernels, reply: list[tuple[bytes, list[Any] | None] | None]
 ) -> None:
     assert compiled_kernels.parse_stream_reply(reply) == PURE.parse_stream_reply(reply)

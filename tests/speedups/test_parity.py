@@ -5,7 +5,7 @@ import time
 import msgspec
 import pytest
 from docket import MessageDecodeError
-from docket._kernels import ENVELOPE_VERSION
+from docket._kernels import ENVELOPE_VERSION, NO_ENVELOPE
 
 from .kernel_api import Kernels
 
@@ -207,7 +207,6 @@ def test_stream_replies_become_id_payload_pairs(kernels: Kernels) -> None:
     reply = [
         [b"1700000000000-0", [b"d", b"payload"]],
         [b"1700000000000-1", [b"other", b"ignored", b"d", b""]],
-        [b"1700000000001-0", [b"other", b"no payload"]],
         [b"1700000000002-0", []],
         [b"1700000000003-0", None],
     ]
@@ -215,10 +214,31 @@ def test_stream_replies_become_id_payload_pairs(kernels: Kernels) -> None:
     assert kernels.parse_stream_reply(reply) == [
         (b"1700000000000-0", b"payload"),
         (b"1700000000000-1", b""),
-        (b"1700000000001-0", None),
         (b"1700000000002-0", None),
         (b"1700000000003-0", None),
     ]
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [[b"other", b"no payload"], (b"x", b"y"), [b"d"], [b"e", b"d"], ["d", b"a str field name"]],
+    ids=["other field", "tuple", "d without value", "d as a value", "str d"],
+)
+def test_an_entry_with_fields_but_no_envelope_gets_the_no_envelope_payload(
+    kernels: Kernels, fields: list[object]
+) -> None:
+    [(message_id, payload)] = kernels.parse_stream_reply([[b"1-0", fields]])
+
+    assert message_id == b"1-0"
+    assert payload == NO_ENVELOPE == b""
+    assert payload is not None
+
+
+def test_nil_entries_of_a_stream_reply_are_left_out(kernels: Kernels) -> None:
+    # Redis 6.2's XAUTOCLAIM answers nil in place of an entry deleted while pending.
+    reply = [None, [b"1-0", [b"d", b"x"]], None]
+
+    assert kernels.parse_stream_reply(reply) == [(b"1-0", b"x")]
 
 
 def test_an_empty_stream_reply_is_an_empty_list(kernels: Kernels) -> None:

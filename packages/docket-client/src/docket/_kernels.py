@@ -10,8 +10,11 @@ import msgspec
 
 from ._errors import MessageDecodeError
 
-KERNEL_ABI = 2
+KERNEL_ABI = 3
 ENVELOPE_VERSION = 1
+
+NO_ENVELOPE = b""
+"""The payload `parse_stream_reply` gives an entry that has fields but no ``d``."""
 
 # (version, key, function, when_ms, attempt, token, arguments)
 Envelope = tuple[int, str, str, int, int, str, bytes]
@@ -59,12 +62,18 @@ def parse_stream_reply(entries: Any) -> list[tuple[bytes, bytes | None]]:
     """Turn the raw entries of an XREADGROUP or XAUTOCLAIM reply into (message id, payload).
 
     Each entry is ``[id, [field, value, ...]]`` as Redis sends it; the payload is the value of
-    field ``d``, or None when there is none (an entry deleted while pending has no fields).
+    field ``d``. An entry without fields (deleted while pending) has payload None; one with
+    fields but no ``d`` (not written by docket) has `NO_ENVELOPE`. A nil entry (Redis 6.2's
+    XAUTOCLAIM of a deleted entry, id unknown) is left out.
     """
     parsed: list[tuple[bytes, bytes | None]] = []
-    for message_id, fields in entries:
+    for entry in entries:
+        if entry is None:
+            continue
+        message_id, fields = entry
         payload = None
         if fields:
+            payload = NO_ENVELOPE
             for i in range(0, len(fields) - 1, 2):
                 if fields[i] == b"d":
                     payload = fields[i + 1]

@@ -4,12 +4,15 @@ import functools
 import inspect
 from collections.abc import Callable
 from typing import Any
-from weakref import WeakKeyDictionary
+from weakref import WeakKeyDictionary, WeakSet
 
 from ._errors import InvalidTaskError
 from ._execution import TaskFunction
+from ._markers import Retry, _TaskArgument
 
 _signatures: "WeakKeyDictionary[Callable[..., Any], inspect.Signature]" = WeakKeyDictionary()
+_checked: "WeakSet[Callable[..., Any]]" = WeakSet()
+"""Task functions whose parameters passed `_check_parameters` already."""
 
 
 def task_signature(function: Callable[..., Any]) -> inspect.Signature:
@@ -44,4 +47,29 @@ def check_task_function(function: object) -> TaskFunction:
             f"{name} is not an async function: docket tasks must be defined with `async def` "
             "(wrap blocking work in `await asyncio.to_thread(...)`)."
         )
+    if function not in _checked:
+        _check_parameters(function)
+        _checked.add(function)
     return function
+
+
+def _check_parameters(function: TaskFunction) -> None:
+    """Refuse marker defaults a task cannot use: TaskArgument(), or more than one Retry."""
+    name = getattr(function, "__qualname__", function.__name__)
+    retries: list[str] = []
+    for parameter in task_signature(function).parameters.values():
+        default = parameter.default
+        if isinstance(default, _TaskArgument):
+            raise InvalidTaskError(
+                f"{name}'s parameter {parameter.name!r} defaults to TaskArgument(), which is "
+                "for dependency functions: a task gets its own arguments directly. Drop the "
+                f"default (or give {parameter.name!r} a plain one), or move the work that "
+                "needs it into a dependency: Depends(fn) where fn takes TaskArgument()."
+            )
+        if isinstance(default, Retry):
+            retries.append(repr(parameter.name))
+    if len(retries) > 1:
+        raise InvalidTaskError(
+            f"{name} has {len(retries)} Retry parameters ({', '.join(retries)}), but a task "
+            "has one retry policy: keep one of them."
+        )

@@ -48,14 +48,50 @@ def _find_unpicklable(args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:
 
 
 def unpack_arguments(data: bytes) -> tuple[tuple[Any, ...], dict[str, Any]]:
-    """Unpickle a call's arguments; only for messages that passed the envelope checks."""
+    """Unpickle a call's arguments; only for messages that passed the envelope checks.
+
+    Anything but the ``(args, kwargs)`` pair `pack_arguments` writes is a MessageDecodeError.
+    """
     if not data:
         return (), {}
     try:
-        args, kwargs = cloudpickle.loads(data)
+        call = cloudpickle.loads(data)
     except Exception as error:
         raise MessageDecodeError(
             f"cannot unpickle the task arguments ({type(error).__name__}: {error}); the "
             "worker may lack a module or class the client had. Install the same code on both."
         ) from error
-    return tuple(args), dict(kwargs)
+    if type(call) is tuple and len(call) == 2:  # what pack_arguments writes: checked fast
+        args, kwargs = call
+        if (
+            type(args) is tuple
+            and type(kwargs) is dict
+            and (not kwargs or all(type(name) is str for name in kwargs))
+        ):
+            return args, kwargs
+    return _other_shape(call)
+
+
+def _other_shape(call: Any) -> tuple[tuple[Any, ...], dict[str, Any]]:
+    """The arguments of a hand-written message: any pair of a sequence and a dict with str
+    keys; anything else is a MessageDecodeError."""
+    if isinstance(call, (tuple, list)) and len(call) == 2:
+        args, kwargs = call
+        if (
+            isinstance(args, (tuple, list))
+            and isinstance(kwargs, dict)
+            and all(isinstance(name, str) for name in kwargs)
+        ):
+            return tuple(args), dict(kwargs)
+    raise MessageDecodeError(
+        f"the task arguments unpickled to {_shape(call)}, not the (args, kwargs) pair of a "
+        "sequence and a dict with str keys that docket's client writes: the message was not "
+        "written by docket's client."
+    )
+
+
+def _shape(value: Any) -> str:
+    if isinstance(value, (tuple, list)) and len(value) == 2:
+        args, kwargs = value
+        return f"a pair of {type(args).__name__} and {type(kwargs).__name__}"
+    return f"a {type(value).__name__}"

@@ -12,7 +12,7 @@ from cpython.unicode cimport PyUnicode_AsUTF8AndSize, PyUnicode_DecodeUTF8
 from libc.stdint cimport uint8_t, uint64_t
 from libc.string cimport memcpy
 
-KERNEL_ABI = 2
+KERNEL_ABI = 3
 
 cdef enum:
     _ENVELOPE_VERSION = 1
@@ -290,9 +290,13 @@ def parse_stream_reply(entries):
     cdef list parsed = []
     cdef Py_ssize_t i, n
     cdef list flat
-    for message_id, fields in entries:
+    for entry in entries:
+        if entry is None:
+            continue  # Redis 6.2's XAUTOCLAIM of a deleted entry: no id to act on
+        message_id, fields = entry
         payload = None
         if fields:
+            payload = b""  # fields but no envelope: docket._kernels.NO_ENVELOPE
             if type(fields) is list:
                 flat = <list>fields
                 n = len(flat) - 1

@@ -1,17 +1,16 @@
 """Run one execution: resolve its dependencies, call it, and say how to settle its message."""
 
+import asyncio
 import logging
 import time
 from contextlib import AsyncExitStack
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 from docket import Execution
 from docket._scripts import AckEntry
-from docket._speedups import encode_envelope
-from docket._time import now_ms
 
+from ._outcome import Outcome, failed, hands_back
 from ._resolve import Resolver, plan_for
-from ._retry import retry_delay_ms
 
 if TYPE_CHECKING:
     from ._worker import Worker
@@ -19,14 +18,13 @@ if TYPE_CHECKING:
 logger = logging.getLogger("docket.worker")
 
 
-Outcome = Literal["succeeded", "failed", "retried"]
-
-
 async def execute(
     worker: "Worker", execution: Execution, arguments: bytes
-) -> tuple[Outcome, AckEntry]:
-    """Run `execution` to the end; return how it went and how to settle its message.
+) -> tuple[Outcome, AckEntry] | None:
+    """Run `execution` to the end; return how it went and how to settle its message, or None
+    when the message goes back to the docket unsettled (see _outcome.hands_back).
 
+    Whatever the task raises is a failure of the task, CancelledError and GeneratorExit too.
     `arguments` are the message's pickled arguments, reused as they are by a retry.
     """
     function = execution.function
@@ -42,6 +40,7 @@ async def execute(
             execution.attempt,
         )
     started = time.perf_counter()
+    resolver: Resolver | None = None
     try:
         if plan.injected:
             async with AsyncExitStack() as stack:
@@ -50,38 +49,14 @@ async def execute(
                 await function(*execution.args, **kwargs)
         else:
             await function(*execution.args, **execution.kwargs)
-    except Exception as error:
+    except BaseException as error:
+        if hands_back(worker, execution, error):
+            if isinstance(error, asyncio.CancelledError):
+                raise
+            return None
+        policy = plan.retry if resolver is None else resolver.retry
         elapsed_ms = (time.perf_counter() - started) * 1000
-        delay_ms = None if plan.retry is None else retry_delay_ms(plan.retry, execution.attempt)
-        if delay_ms is None:
-            logger.exception(
-                "failed %s key=%s attempt=%d in %.1f ms",
-                execution.function_name,
-                execution.key,
-                execution.attempt,
-                elapsed_ms,
-            )
-            return "failed", ("a", execution.message_id, execution.key, execution.token, b"", 0)
-        logger.warning(
-            "failed %s key=%s attempt=%d in %.1f ms (%s: %s); retrying in %.3f s",
-            execution.function_name,
-            execution.key,
-            execution.attempt,
-            elapsed_ms,
-            type(error).__name__,
-            error,
-            delay_ms / 1000,
-        )
-        due = now_ms() + delay_ms
-        payload = encode_envelope(
-            execution.key,
-            execution.function_name,
-            due,
-            execution.attempt + 1,
-            execution.token,
-            arguments,
-        )
-        return "retried", ("r", execution.message_id, execution.key, execution.token, payload, due)
+        return failed(execution, policy, arguments, error, elapsed_ms)
     if verbose:
         logger.info(
             "finished %s key=%s attempt=%d in %.1f ms",

@@ -31,17 +31,16 @@ from docket._tasks import task_signature
 if TYPE_CHECKING:
     from ._worker import Worker
 
-task_logger = logging.getLogger("docket.task")
-
 
 @dataclass(frozen=True, slots=True)
 class Plan:
     """What a function's parameters need: markers to fill in, by parameter name."""
 
-    parameters: tuple[str, ...]
-    """Names of the parameters that positional arguments fill, in order."""
-    injected: tuple[tuple[str, Marker], ...]
+    injected: tuple[tuple[str, Marker, int | None], ...]
+    """(parameter, marker, position among the positional parameters or None) per marker."""
     retry: Retry | None
+    retry_at: tuple[str, int | None] | None
+    """Where a call may pass its own Retry in place of the default: (parameter, position)."""
     call: Callable[..., Any]
     """What to call: the function, or for a generator dependency its context manager."""
 
@@ -58,17 +57,20 @@ def plan_for(function: Callable[..., Any], *, dependency: bool = False) -> Plan:
 
 
 def _analyse(function: Callable[..., Any], dependency: bool) -> Plan:
-    positional: list[str] = []
-    injected: list[tuple[str, Marker]] = []
+    positions = 0
+    injected: list[tuple[str, Marker, int | None]] = []
     retry: Retry | None = None
+    retry_at: tuple[str, int | None] | None = None
     for parameter in inspect.signature(function).parameters.values():
+        position = None
         if parameter.kind in (parameter.POSITIONAL_ONLY, parameter.POSITIONAL_OR_KEYWORD):
-            positional.append(parameter.name)
+            position = positions
+            positions += 1
         default = parameter.default
         if isinstance(default, Marker):
-            injected.append((parameter.name, default))
+            injected.append((parameter.name, default, position))
             if isinstance(default, Retry):
-                retry = default
+                retry, retry_at = default, (parameter.name, position)
             elif isinstance(default, _Depends):
                 plan_for(default.dependency, dependency=True)
         elif (
@@ -85,7 +87,7 @@ def _analyse(function: Callable[..., Any], dependency: bool) -> Plan:
                 f"{parameter.name!r} without a default: give it a marker such as TaskArgument(), "
                 "Depends(...) or CurrentDocket()."
             )
-    return Plan(tuple(positional), tuple(injected), retry, _as_context_manager(function))
+    return Plan(tuple(injected), retry, retry_at, _as_context_manager(function))
 
 
 def _as_context_manager(function: Callable[..., Any]) -> Callable[..., Any]:
@@ -113,16 +115,35 @@ class Resolver:
         self.stack = stack
         self._cache: dict[Callable[..., Any], Any] = {}
         self._arguments: dict[str, Any] | None = None
+        self.retry: Retry | None = None
+        """The retry policy of this run: the task's default Retry, or the one its call passed."""
 
     async def arguments_for(self, plan: Plan) -> dict[str, Any]:
         """The task's keyword arguments plus every marker the caller did not pass itself."""
         execution = self.execution
-        kwargs = dict(execution.kwargs)
-        supplied = plan.parameters[: len(execution.args)]
-        for name, marker in plan.injected:
-            if name not in kwargs and name not in supplied:
+        args, kwargs = execution.args, dict(execution.kwargs)
+        if plan.retry_at is not None:
+            self.retry = self._passed_retry(plan.retry_at, plan.retry)
+        for name, marker, position in plan.injected:
+            if name not in kwargs and (position is None or position >= len(args)):
                 kwargs[name] = await self._value(name, marker)
         return kwargs
+
+    def _passed_retry(self, at: tuple[str, int | None], default: Retry | None) -> Retry | None:
+        """The Retry the call passed in place of the default, which then decides the retries
+        (anything else passed there means none); the default when the call passed nothing."""
+        name, position = at
+        execution = self.execution
+        if name in execution.kwargs:
+            passed = execution.kwargs[name]
+        elif position is not None and position < len(execution.args):
+            passed = execution.args[position]
+        else:
+            return default
+        if not isinstance(passed, Retry):
+            return None
+        passed.attempt = execution.attempt  # unpickled for this run alone: ours to set
+        return passed
 
     async def _value(self, name: str, marker: Marker) -> Any:
         execution = self.execution
@@ -142,7 +163,7 @@ class Resolver:
             return execution.key
         if isinstance(marker, _TaskLogger):
             return logging.LoggerAdapter(
-                task_logger,
+                logging.getLogger(f"docket.task.{execution.function_name}"),
                 {
                     "docket_key": execution.key,
                     "docket_function": execution.function_name,
@@ -175,7 +196,7 @@ class Resolver:
         if dependency in self._cache:
             return self._cache[dependency]
         plan = plan_for(dependency, dependency=True)
-        kwargs = {name: await self._value(name, marker) for name, marker in plan.injected}
+        kwargs = {name: await self._value(name, marker) for name, marker, _ in plan.injected}
         result = plan.call(**kwargs)
         if inspect.isawaitable(result):
             result = await result

@@ -1,0 +1,86 @@
+"""What a task's exception means for its message: hand it back, retry it, or settle it failed."""
+
+import asyncio
+import logging
+from typing import TYPE_CHECKING, Literal
+
+from docket import Execution, Retry
+from docket._scripts import AckEntry
+from docket._speedups import encode_envelope
+from docket._time import now_ms
+
+from ._retry import retry_delay_ms
+
+if TYPE_CHECKING:
+    from ._worker import Worker
+
+logger = logging.getLogger("docket.worker")
+
+Outcome = Literal["succeeded", "failed", "retried"]
+
+
+def hands_back(worker: "Worker", execution: Execution, error: BaseException) -> bool:
+    """Whether the message of a task that raised `error` goes back to the docket unsettled.
+
+    It does when the worker itself cancelled the task (its shutdown deadline passed, or the
+    task running the worker was cancelled): the cancellation is then counted on the task,
+    unlike a CancelledError the task raised itself. It does too when the task asked the
+    process to stop (KeyboardInterrupt, SystemExit): the worker stops, and re-raises it once
+    it has handed back all its messages.
+    """
+    if isinstance(error, KeyboardInterrupt | SystemExit):
+        logger.warning(
+            "%s key=%s raised %s: stopping the worker; its messages go back to the docket",
+            execution.function_name,
+            execution.key,
+            type(error).__name__,
+        )
+        worker.dispatcher.request_stop(error)
+        return True
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() > 0
+
+
+def failed(
+    execution: Execution,
+    policy: Retry | None,
+    arguments: bytes,
+    error: BaseException,
+    elapsed_ms: float,
+) -> tuple[Outcome, AckEntry]:
+    """Log a failed run; settle it as retried (per `policy`) or failed.
+
+    `arguments` are the message's pickled arguments, reused as they are by a retry.
+    """
+    assert execution.message_id is not None
+    delay_ms = None if policy is None else retry_delay_ms(policy, execution.attempt)
+    if delay_ms is None:
+        logger.error(
+            "failed %s key=%s attempt=%d in %.1f ms",
+            execution.function_name,
+            execution.key,
+            execution.attempt,
+            elapsed_ms,
+            exc_info=error,
+        )
+        return "failed", ("a", execution.message_id, execution.key, execution.token, b"", 0)
+    logger.warning(
+        "failed %s key=%s attempt=%d in %.1f ms (%s: %s); retrying in %.3f s",
+        execution.function_name,
+        execution.key,
+        execution.attempt,
+        elapsed_ms,
+        type(error).__name__,
+        error,
+        delay_ms / 1000,
+    )
+    due = now_ms() + delay_ms
+    payload = encode_envelope(
+        execution.key,
+        execution.function_name,
+        due,
+        execution.attempt + 1,
+        execution.token,
+        arguments,
+    )
+    return "retried", ("r", execution.message_id, execution.key, execution.token, payload, due)
