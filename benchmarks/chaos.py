@@ -1,8 +1,11 @@
 """Chaos run: thousands of tasks through several `docket worker` processes while workers are
-killed with SIGKILL and Redis is crashed and restarted. Checks that every task ran at least
-once and reports the duplicates.
+killed with SIGKILL, Redis is crashed and restarted, replies are lost on the way back (the
+workers reach Redis through a TCP proxy that swallows a reply and drops the connection), and
+Redis runs out of memory for a while. Checks that every task ran at least once, that no
+worker died on its own, and reports the duplicates.
 
-    uv run benchmarks/chaos.py --tasks 5000 --workers 4 --kills 20 --restarts 3
+    uv run benchmarks/chaos.py --tasks 5000 --workers 4 --kills 20 --restarts 3 \
+        --lost-replies 20 --oom 2
 """
 
 import argparse
@@ -19,6 +22,8 @@ from collections import Counter
 from datetime import timedelta
 from pathlib import Path
 
+import redis
+
 ROOT = Path(__file__).resolve().parents[1]
 CONCURRENCY = 10
 MEAN_TASK_SECONDS = 0.025
@@ -27,6 +32,10 @@ sys.path.insert(0, str(ROOT))
 from docket import Docket  # noqa: E402
 
 from tests.redis_server import RedisServer  # noqa: E402
+from tests.tcp_proxy import TcpProxy  # noqa: E402
+
+OOM_SECONDS = 1.0
+"""How long each out-of-memory episode lasts."""
 
 TASKS_MODULE = """
 import asyncio, os, random
@@ -46,6 +55,12 @@ def parse_arguments() -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=3)
     parser.add_argument("--kills", type=int, default=10, help="SIGKILLs of random workers")
     parser.add_argument("--restarts", type=int, default=2, help="Redis crashes and restarts")
+    parser.add_argument(
+        "--lost-replies", type=int, default=10, help="replies to workers lost with the connection"
+    )
+    parser.add_argument(
+        "--oom", type=int, default=1, help=f"{OOM_SECONDS:g} s episodes of Redis at maxmemory"
+    )
     parser.add_argument("--deadline", type=float, default=120.0, help="seconds to finish in")
     return parser.parse_args()
 
@@ -66,6 +81,8 @@ class Workers:
         ]  # fmt: skip
         self.env = os.environ | {"PYTHONPATH": str(folder), "CHAOS_LOG": str(log)}
         self.processes: list[subprocess.Popen[bytes]] = []
+        self.died = 0
+        """Workers that exited by themselves (a crash), replaced as the killed ones are."""
 
     def start(self) -> None:
         self.processes.append(subprocess.Popen(self.command, env=self.env))
@@ -75,6 +92,13 @@ class Workers:
         victim.send_signal(signal.SIGKILL)
         victim.wait()
         self.start()
+
+    def replace_dead(self) -> None:
+        for process in [p for p in self.processes if p.poll() is not None]:
+            print(f"chaos: a worker exited by itself with status {process.returncode}")
+            self.died += 1
+            self.processes.remove(process)
+            self.start()
 
     def stop_all(self) -> None:
         for process in self.processes:
@@ -103,6 +127,32 @@ async def backlog(url: str, name: str) -> tuple[int, int]:
         return await docket.backend.backlog()
 
 
+def out_of_memory(server: RedisServer) -> None:
+    """Hold Redis at maxmemory (noeviction) for a while, then lift the limit."""
+    admin = redis.Redis(port=server.port)
+    try:
+        used = int(admin.info("memory")["used_memory"])
+        admin.config_set("maxmemory-policy", "noeviction")
+        admin.config_set("maxmemory", used)
+        time.sleep(OOM_SECONDS)
+        admin.config_set("maxmemory", 0)
+    except redis.ConnectionError:
+        pass  # restarted meanwhile: the limit went with it
+    finally:
+        admin.close()
+
+
+def fault(event: str, workers: Workers, server: RedisServer, proxy: TcpProxy) -> None:
+    if event == "kill":
+        workers.kill_one()
+    elif event == "restart":
+        server.restart()
+    elif event == "lose":
+        proxy.lose_replies(1)
+    else:
+        out_of_memory(server)
+
+
 def main() -> int:
     options = parse_arguments()
     folder = Path(tempfile.mkdtemp(prefix="docket-chaos-"))
@@ -111,13 +161,15 @@ def main() -> int:
     name = f"chaos-{uuid.uuid4().hex[:8]}"
     server = RedisServer(persistent=True)
     server.start()
-    workers = Workers(server.url, name, folder, log)
+    proxy = TcpProxy(server.port).start()
+    workers = Workers(proxy.url, name, folder, log)
     started = time.monotonic()
     try:
         asyncio.run(schedule(server.url, name, options.tasks))
         for _ in range(options.workers):
             workers.start()
         events = ["kill"] * options.kills + ["restart"] * options.restarts
+        events += ["lose"] * options.lost_replies + ["oom"] * options.oom
         random.shuffle(events)
         # Spread the chaos over the time the tasks are expected to take, once work has begun.
         expected = options.tasks * MEAN_TASK_SECONDS / (options.workers * CONCURRENCY)
@@ -128,26 +180,28 @@ def main() -> int:
             seen = ran(log)
             if len(seen) == options.tasks and asyncio.run(backlog(server.url, name)) == (0, 0):
                 break
+            workers.replace_dead()
             if events:
-                if events.pop() == "kill":
-                    workers.kill_one()
-                else:
-                    server.restart()
+                fault(events.pop(), workers, server, proxy)
             time.sleep(pause.total_seconds())
     finally:
+        workers.replace_dead()
         workers.stop_all()
+        proxy.stop()
         server.cleanup()
     seen = ran(log)
     elapsed = time.monotonic() - started
     missing = options.tasks - len(seen)
     duplicates = sum(seen.values()) - len(seen)
     verdict = "all ran at least once" if missing == 0 else f"{missing} NEVER RAN"
+    deaths = "no worker died" if workers.died == 0 else f"{workers.died} WORKERS DIED"
     print(
         f"chaos: {options.tasks} tasks, {options.workers} workers, {options.kills} SIGKILLs, "
-        f"{options.restarts} Redis restarts: {verdict}; {duplicates} duplicates "
+        f"{options.restarts} Redis restarts, {proxy.replies_lost} lost replies, "
+        f"{options.oom} out-of-memory episodes: {verdict}; {deaths}; {duplicates} duplicates "
         f"({duplicates / options.tasks:.1%}); {elapsed:.1f} s"
     )
-    return 0 if missing == 0 else 1
+    return 0 if missing == 0 and workers.died == 0 else 1
 
 
 if __name__ == "__main__":

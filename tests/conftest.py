@@ -1,5 +1,6 @@
 """Shared fixtures: a private Redis server per session, a fresh docket per test, both backends."""
 
+import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -46,6 +47,21 @@ def clean_docket_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in list(os.environ):
         if name.startswith("DOCKET_") and name not in KEPT_ENVIRONMENT:
             monkeypatch.delenv(name)
+
+
+def pytest_asyncio_loop_factories(
+    config: pytest.Config, item: pytest.Item
+) -> dict[str, Callable[[], asyncio.AbstractEventLoop]]:
+    """The shared behaviour suite (every test on `docket_url`) runs on asyncio's own loop and
+    on uvloop (the loop of uvicorn[standard]); other tests on asyncio's."""
+    factories: dict[str, Callable[[], asyncio.AbstractEventLoop]] = {
+        "asyncio": asyncio.new_event_loop
+    }
+    if "docket_url" in getattr(item, "fixturenames", ()):
+        import uvloop
+
+        factories["uvloop"] = uvloop.new_event_loop
+    return factories
 
 
 @pytest.fixture(params=["redis", "memory"])

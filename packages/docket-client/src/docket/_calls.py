@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from ._errors import InvalidTaskError
 from ._execution import Execution, TaskFunction
-from ._keys import check_task_key, new_task_key
+from ._keys import check_encodable, check_task_key, new_task_key
 from ._scripts import ScheduleArgs
 from ._speedups import encode_envelope
 from ._tasks import check_task_function, task_signature
@@ -46,6 +46,7 @@ def call_builder(
     if isinstance(function, str):
         if not function:
             raise InvalidTaskError("a task name cannot be empty.")
+        check_encodable(function, "task name")
         name, task = function, docket.tasks.get(function)
     elif docket.tasks.get(getattr(function, "__name__", "")) is function:
         task, name = function, function.__name__  # registered, so already checked

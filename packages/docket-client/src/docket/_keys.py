@@ -28,11 +28,12 @@ class DocketKeys:
 
     @classmethod
     def for_docket(cls, name: str) -> "DocketKeys":
-        if not name or "{" in name or "}" in name:
+        if not isinstance(name, str) or not name or "{" in name or "}" in name:
             raise InvalidScheduleError(
                 f"docket name {name!r} cannot be used: give a non-empty name without braces, "
                 "e.g. Docket(name='orders')."
             )
+        check_encodable(name, "name")
         tag = "{" + name + "}"
         return cls(
             name=name,
@@ -63,4 +64,16 @@ def check_task_key(key: str) -> str:
             f"key={key!r} cannot name a task: pass a non-empty string, or leave key out "
             "to get a random one."
         )
+    check_encodable(key, "key")
     return key
+
+
+def check_encodable(text: str, what: str) -> None:
+    """Refuse text Redis cannot store as UTF-8 (a lone surrogate, say)."""
+    try:
+        text.encode()
+    except UnicodeEncodeError as error:
+        raise InvalidScheduleError(
+            f"{what}={text!r} cannot be stored: it is not valid Unicode text "
+            f"({error.reason} at position {error.start}). Use text that encodes as UTF-8."
+        ) from None

@@ -31,8 +31,6 @@ class Acks:
         self.sending = asyncio.Lock()
         self.resend = False
         """The last batch's reply was lost: the next send says so (see ack.lua)."""
-        self.full = False
-        """Redis said it is out of memory; growing writes wait until it has room again."""
 
     def settle(self, entry: AckEntry) -> None:
         self.pending.append(entry)
@@ -51,12 +49,11 @@ class Acks:
                 except ResponseError as error:
                     if not out_of_memory(error):
                         raise
-                    await self._send_while_full(batch)
+                    await self._send_while_full(batch, error)
                     return
                 del self.pending[: len(batch)]
-            if self.full:
-                self.full = False
-                logger.warning("Redis has memory again: retries and dead letters are written")
+                if any(entry[0] in GROWING_OPS for entry in batch):
+                    self.worker.outage.wrote()
 
     async def _send(self, batch: list[AckEntry]) -> None:
         worker = self.worker
@@ -86,15 +83,10 @@ class Acks:
                 worker.unknown_task_grace,
             )
 
-    async def _send_while_full(self, batch: list[AckEntry]) -> None:
+    async def _send_while_full(self, batch: list[AckEntry], error: ResponseError) -> None:
         """Redis is out of memory: acknowledge what only frees memory, keep the rest queued
         and try it again after a pause, so the queue keeps draining."""
-        if not self.full:
-            self.full = True
-            logger.warning(
-                "Redis is out of memory (maxmemory): acknowledging finished tasks, holding "
-                "back retries and dead letters until it has room"
-            )
+        self.worker.outage.out_of_memory(error)
         plain = [entry for entry in batch if entry[0] not in GROWING_OPS]
         if plain:
             await self._send(plain)

@@ -10,7 +10,7 @@ from docket._backends.redis import Message
 from docket._kernels import Envelope
 from docket._scripts import AckEntry
 from docket._speedups import decode_envelope
-from docket._time import now_ms
+from docket._time import now_ms, timedelta_to_ms
 from docket._wire import unpack_arguments
 
 from ._acks import Acks
@@ -22,7 +22,12 @@ if TYPE_CHECKING:
 logger = logging.getLogger("docket.worker")
 
 UNKNOWN_TASK_RETRY_MS = 5000
-"""How soon a message for a task this worker does not know is offered again."""
+"""How soon a message for a task this worker does not know is offered again (sooner when
+the grace is shorter)."""
+NO_ENVELOPE_REASON = (
+    "the stream entry has no docket envelope (its field 'd' is missing or empty): it was not "
+    "added by docket's client"
+)
 
 
 class Dispatcher:
@@ -36,6 +41,8 @@ class Dispatcher:
         self.slot_freed = asyncio.Event()
         self.acks = Acks(worker)
         self.counts = {"succeeded": 0, "failed": 0, "retried": 0, "dead_lettered": 0}
+        self.stop_request: BaseException | None = None
+        """What a task raised to stop the worker (KeyboardInterrupt, SystemExit)."""
 
     def free_slots(self) -> int:
         return self.worker.concurrency - len(self.running)
@@ -50,9 +57,12 @@ class Dispatcher:
         loop = asyncio.get_running_loop()
         for message_id, payload in messages:
             self.held[message_id] = None
-            if payload is None:
-                # The entry was deleted while pending: there is nothing left to run.
-                self.settle(("a", message_id, "", "", b"", 0))
+            if not payload:
+                if payload is None:
+                    # The entry was deleted while pending: there is nothing left to run.
+                    self.settle(("a", message_id, "", "", b"", 0))
+                else:
+                    self.dead_letter(message_id, "", NO_ENVELOPE_REASON)
                 continue
             try:
                 envelope = decode_envelope(payload)
@@ -80,6 +90,8 @@ class Dispatcher:
                 continue
             if execution is None:
                 continue
+            if self.worker.stopping:
+                continue  # a task of this batch asked to stop: the rest is handed back
             # Started eagerly: the task runs up to its first await right here, so one that
             # never waits is done without a trip through the event loop.
             task = asyncio.Task(self._run(execution, arguments), loop=loop, eager_start=True)
@@ -118,23 +130,40 @@ class Dispatcher:
     def _unknown_task(self, message_id: bytes, key: str, name: str, token: str) -> None:
         """Offer the message again for a while (a newer worker may know the task), then give
         up: the grace counts from the first time a worker could not find it (ack.lua)."""
+        grace = self.worker.unknown_task_grace
+        again_ms = min(UNKNOWN_TASK_RETRY_MS, timedelta_to_ms(grace))
         logger.warning(
             "no task named %r is registered here (key=%s); offering it again in %.1f s",
             name,
             key,
-            UNKNOWN_TASK_RETRY_MS / 1000,
+            again_ms / 1000,
         )
         reason = (
-            f"no worker registered a task named {name!r} within "
-            f"{self.worker.unknown_task_grace}: register it (docket.register or "
-            "`docket worker --tasks module:collection`), then requeue this letter"
+            f"no worker registered a task named {name!r} within {grace}: register it "
+            "(docket.register or `docket worker --tasks module:collection`), then requeue "
+            "this letter"
         )
-        self.settle(("u", message_id, key, token, reason, now_ms() + UNKNOWN_TASK_RETRY_MS))
+        self.settle(("u", message_id, key, token, reason, now_ms() + again_ms))
 
     async def _run(self, execution: Execution, arguments: bytes) -> None:
-        outcome, entry = await execute(self.worker, execution, arguments)
-        self.counts[outcome] += 1
-        self.settle(entry)
+        result = await execute(self.worker, execution, arguments)
+        if result is not None:  # None: held, so handed back when the worker stops
+            outcome, entry = result
+            self.counts[outcome] += 1
+            self.settle(entry)
+
+    def request_stop(self, error: BaseException) -> None:
+        """A task raised KeyboardInterrupt or SystemExit: stop the worker, which re-raises
+        it (`raise_stop_request`) once it has handed back its messages."""
+        if self.stop_request is None:
+            self.stop_request = error
+        self.worker.stop()
+
+    def raise_stop_request(self) -> None:
+        """Raise what a task raised to stop the worker, if any (once)."""
+        error, self.stop_request = self.stop_request, None
+        if error is not None:
+            raise error
 
     def _task_done(self, task: asyncio.Task[None]) -> None:
         self.running.discard(task)

@@ -33,8 +33,9 @@ class Outage:
         if not self.full:
             self.full = True
             logger.warning(
-                "Redis at %s is out of memory (maxmemory): writes it refuses are tried again "
-                "with backoff, finished tasks are still acknowledged (%s)",
+                "Redis at %s is out of memory (maxmemory): finished tasks are still "
+                "acknowledged; retries, dead letters and due tasks wait, tried again with "
+                "backoff (%s)",
                 self.url,
                 error,
             )
@@ -49,10 +50,13 @@ class Outage:
                 error,
             )
 
-    def recovered(self) -> None:
+    def wrote(self) -> None:
+        """A write that grows the docket went through: Redis has memory (again)."""
         if self.full:
             self.full = False
             logger.warning("Redis at %s has memory again; carrying on", self.url)
+
+    def recovered(self) -> None:
         if self.down:
             self.down = False
             logger.warning("Redis at %s is back; carrying on", self.url)

@@ -5,9 +5,13 @@ import contextlib
 import logging
 from typing import TYPE_CHECKING
 
+from redis.exceptions import ResponseError
+
 from ._outage import CONNECTION_ERRORS
 
 if TYPE_CHECKING:
+    from docket._backends import RedisBackend
+
     from ._worker import Worker
 
 logger = logging.getLogger("docket.worker")
@@ -34,6 +38,15 @@ async def finish_running(worker: "Worker", grace: float | None) -> None:
         for task in still_running:
             task.cancel()
         await asyncio.gather(*still_running, return_exceptions=True)
+
+
+async def stop_reading(worker: "Worker", reader: "RedisBackend") -> None:
+    """End the blocking read a stop() interrupted: left on the server, it would take the next
+    message (a handed-back one, say) for this worker, which no longer runs anything."""
+    try:
+        await worker.docket.backend.unblock(reader)
+    except (*CONNECTION_ERRORS, ResponseError) as error:  # CLIENT UNBLOCK not allowed (ACL)
+        logger.debug("could not end the interrupted read (%s); hand-back still covers it", error)
 
 
 async def settle_and_hand_back(worker: "Worker") -> None:

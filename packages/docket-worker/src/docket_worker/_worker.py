@@ -21,7 +21,7 @@ from ._fetch import fetch_loop
 from ._lease import reclaim_abandoned, renew_leases
 from ._outage import Outage, survive_outages
 from ._scheduler import Scheduler
-from ._shutdown import finish_running, settle_and_hand_back
+from ._shutdown import finish_running, settle_and_hand_back, stop_reading
 
 logger = logging.getLogger("docket.worker")
 
@@ -48,6 +48,10 @@ class WorkerStatistics:
 
 class Worker:
     """Runs the tasks of a docket, up to `concurrency` at a time.
+
+    Whatever a task raises is a failure of that task (retried per its Retry), CancelledError
+    included, except KeyboardInterrupt and SystemExit: they stop the worker as `stop()` does,
+    and once it has handed back its messages (that task's included) the run re-raises them.
 
     Args:
         docket: an open Docket whose registered tasks this worker runs.
@@ -160,7 +164,7 @@ class Worker:
         reader, subscriber = self._reader, self._subscriber
         if reader is None or subscriber is None:
             raise RuntimeError(f"{self!r} is not open: use `async with Worker(docket) as worker:`.")
-        scheduler = Scheduler(self.docket.backend)
+        scheduler = Scheduler(self.docket.backend, on_moved=self.outage.wrote)
         loops: list[Callable[[], Awaitable[None]]] = [
             lambda: scheduler.listen(subscriber),
             scheduler.run,
@@ -172,6 +176,7 @@ class Worker:
             background = [group.create_task(survive_outages(self.outage, loop)) for loop in loops]
             try:
                 await self._fetch(reader, until_finished)
+                await stop_reading(self, reader)
                 grace = self.shutdown_timeout.total_seconds() if self.stopping else None
                 await finish_running(self, grace)
                 await survive_outages(self.outage, self.dispatcher.flush)
@@ -179,6 +184,7 @@ class Worker:
                 for task in background:
                     task.cancel()
         await settle_and_hand_back(self)
+        self.dispatcher.raise_stop_request()
 
     async def _fetch(self, reader: RedisBackend, until_finished: bool) -> None:
         """Run the fetch loop as a task that stop() can interrupt while it only waits."""

@@ -36,6 +36,8 @@ DEFAULT_TIMEOUT = 30.0
 """Seconds a reply may take (beyond a blocking command's own wait) unless the URL sets
 socket_timeout; past it the connection is dropped as dead."""
 WATCH_INTERVAL = 1.0
+RESP = 2
+"""The protocol version every docket connection speaks (see `Multiplexer.__init__`)."""
 
 
 class _Reply(Exception):
@@ -62,6 +64,11 @@ class _Protocol(asyncio.Protocol):
         """redis-py's writer of the socket, kept alive: collecting it would close the socket."""
         self.writable = asyncio.Event()
         self.writable.set()
+
+    @property
+    def busy(self) -> bool:
+        """Whether a reply is still awaited (say, of a blocking read whose caller left)."""
+        return bool(self.waiting)
 
     @property
     def usable(self) -> bool:
@@ -110,8 +117,16 @@ class _Protocol(asyncio.Protocol):
 class Multiplexer:
     """Pipelines concurrent commands over one connection; reconnects on the next call."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, identify: bool = False) -> None:
+        """`identify`: learn the connection's CLIENT ID on connect (see `client_id`)."""
         self._pool = ConnectionPool.from_url(url)
+        # Always RESP2, whatever redis-py's default or the URL says: its replies have no maps,
+        # which hiredis builds wrongly (it mis-pairs repeated keys) in RESP3; see RESP below.
+        self._pool.connection_kwargs["protocol"] = RESP
+        self._identify = identify
+        self.client_id: int | None = None
+        """The server's id of the current connection, when asked to identify: another
+        connection can end a blocking read left on the server with CLIENT UNBLOCK."""
         options = self._pool.connection_kwargs
         self._timeout = float(options.get("socket_timeout") or DEFAULT_TIMEOUT)
         self._connect_timeout = float(
@@ -137,7 +152,10 @@ class Multiplexer:
         return [_error(r) if isinstance(r, _Reply) else r for r in replies]
 
     async def _send(self, packed: list[bytes], blocking_ms: int = 0) -> list[Any]:
-        protocol = await self._writable_protocol()
+        return await self._send_on(await self._writable_protocol(), packed, blocking_ms)
+
+    @staticmethod
+    async def _send_on(protocol: _Protocol, packed: list[bytes], blocking_ms: int = 0) -> list[Any]:
         transport = protocol.transport
         loop = asyncio.get_running_loop()
         futures = [loop.create_future() for _ in packed]
@@ -194,8 +212,18 @@ class Multiplexer:
             protocol.transport, protocol.writer = transport, writer
             transport.set_protocol(protocol)
             protocol.watch()
+            if self._identify:
+                self.client_id = None
+                command = hiredis.pack_command(("CLIENT", "ID"))  # type: ignore[arg-type]
+                [reply] = await self._send_on(protocol, [command])
+                self.client_id = int(reply)
             self._protocol = protocol
             return protocol
+
+    @property
+    def awaiting_reply(self) -> bool:
+        """Whether the server still owes this connection a reply."""
+        return self._protocol is not None and self._protocol.busy
 
     async def close(self) -> None:
         protocol, self._protocol = self._protocol, None

@@ -5,6 +5,7 @@ It runs the very Lua scripts the Redis backend runs, so behaviour cannot drift b
 process shares one engine.
 """
 
+import asyncio
 from typing import Any
 
 from redis.asyncio import Redis
@@ -41,6 +42,10 @@ class MemoryBackend(RedisBackend):
         return client
 
     async def read(self, consumer: str, count: int, block_ms: int | None) -> list[Message]:
+        # The engine answers without ever suspending, so a worker whose tasks finish at once
+        # would read again and again and starve the other workers of this process: let them
+        # have their turn first, as the round trip to a real server does.
+        await asyncio.sleep(0)
         # The embedded engine answers XREADGROUP ... COUNT n BLOCK t at once when the stream
         # has nothing new, so block on a plain XREAD past the group's last delivered entry.
         messages = await super().read(consumer, count, None)

@@ -12,7 +12,7 @@ from .._keys import DocketKeys
 from .._scripts import AckEntry, AckResult, HandbackEntry, ScheduleArgs, Scripts
 from .._speedups import parse_stream_reply
 from .._transport import Transport, out_of_memory
-from ._multiplex import Multiplexer
+from ._multiplex import DEFAULT_CONNECT_TIMEOUT, RESP, Multiplexer
 
 Message = tuple[bytes, bytes | None]
 """(stream message id, envelope bytes or None when the entry has no payload)."""
@@ -38,27 +38,46 @@ class RedisBackend:
     """
 
     def __init__(
-        self, url: str, keys: DocketKeys, *, max_connections: int = DEFAULT_MAX_CONNECTIONS
+        self,
+        url: str,
+        keys: DocketKeys,
+        *,
+        max_connections: int = DEFAULT_MAX_CONNECTIONS,
+        dedicated: bool = False,
     ) -> None:
         self.url = url
         self.keys = keys
+        self._dedicated = dedicated
         self.client = self._connect(max_connections)
         self.transport = self._transport()
         self.scripts = Scripts(self.transport, keys)
         self._bulk_limit: int | None = None
 
     def _transport(self) -> Transport:
-        return Multiplexer(self.url)
+        return Multiplexer(self.url, identify=self._dedicated)
 
     def _connect(self, max_connections: int) -> Redis:
         pool: BlockingConnectionPool = BlockingConnectionPool.from_url(
             self.url, max_connections=max_connections, timeout=None, retry=_retry_policy()
         )
+        pool.connection_kwargs["protocol"] = RESP
+        pool.connection_kwargs.setdefault("socket_connect_timeout", DEFAULT_CONNECT_TIMEOUT)
         return Redis(connection_pool=pool)
 
     def dedicated(self) -> "RedisBackend":
         """A backend on its own single connection, for blocking reads and subscriptions."""
-        return type(self)(self.url, self.keys, max_connections=1)
+        return type(self)(self.url, self.keys, max_connections=1, dedicated=True)
+
+    async def unblock(self, reader: "RedisBackend") -> None:
+        """End a blocking read that `reader`'s caller gave up on but the server still holds,
+        so it takes no message meant for other workers."""
+        transport = reader.transport
+        if (
+            isinstance(transport, Multiplexer)
+            and transport.awaiting_reply
+            and transport.client_id is not None
+        ):
+            await self.transport.execute("CLIENT", "UNBLOCK", transport.client_id)
 
     async def ping(self) -> None:
         await self.transport.execute("PING")
@@ -68,7 +87,8 @@ class RedisBackend:
         if self._bulk_limit is None:
             try:
                 reply = await self.transport.execute("CONFIG", "GET", "proto-max-bulk-len")
-                self._bulk_limit = int(reply[1]) if reply else DEFAULT_BULK_LIMIT
+                values = list(reply.values()) if isinstance(reply, dict) else reply[1::2]
+                self._bulk_limit = int(values[0]) if values else DEFAULT_BULK_LIMIT
             except ResponseError:  # CONFIG refused (ACL, a managed service): assume default
                 self._bulk_limit = DEFAULT_BULK_LIMIT
         return self._bulk_limit

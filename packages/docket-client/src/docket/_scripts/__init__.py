@@ -136,9 +136,24 @@ class Scripts:
         return bool(requeued)
 
     async def move_due(self, now_ms: int, limit: int) -> tuple[int, int | None]:
+        """Move up to `limit` due executions into the stream; returns (moved, due time of
+        the earliest one still parked). Idle, it costs one round trip of two reads."""
         k = self._keys
-        moved, head = await self._run(MOVE_DUE, [k.stream, k.queue], [now_ms, limit, k.task_prefix])
-        return int(moved), (int(float(head)) if head is not None else None)
+        due, head = await self._transport.execute_many(
+            [
+                ("ZRANGEBYSCORE", k.queue, "-inf", now_ms, "LIMIT", 0, limit),
+                ("ZRANGE", k.queue, 0, 0, "WITHSCORES"),
+            ]
+        )
+        for reply in (due, head):
+            if isinstance(reply, Exception):
+                raise reply
+        if not due:
+            return 0, _first_score(head)
+        members = [m.decode() if isinstance(m, bytes) else str(m) for m in due]
+        keys = [k.stream, k.queue, *(k.task(member) for member in members)]
+        moved, earliest = await self._run(MOVE_DUE, keys, [now_ms, *members])
+        return int(moved), (int(float(earliest)) if earliest is not None else None)
 
     async def ack(
         self, entries: Sequence[AckEntry], now_ms: int, *, grace_ms: int, resend: bool = False
@@ -160,6 +175,14 @@ class Scripts:
         for entry in entries:
             args.extend(entry)
         return int(await self._run(HANDBACK, keys, args))
+
+
+def _first_score(reply: Sequence[Any]) -> int | None:
+    """The score in a ZRANGE ... WITHSCORES reply of one member: [m, s] (RESP2) or [[m, s]]."""
+    if not reply:
+        return None
+    score = reply[0][1] if isinstance(reply[0], list) else reply[1]
+    return int(float(score))
 
 
 def _strings(replies: Sequence[bytes | str]) -> list[str]:

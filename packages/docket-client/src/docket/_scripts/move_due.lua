@@ -1,22 +1,27 @@
--- Move up to `limit` executions that are due by `now_ms` from the queue into the stream.
--- KEYS: stream, queue
--- ARGV: now_ms, limit, task prefix
+-- Move executions that fell due from the queue into the stream.
+-- KEYS: stream, queue, then the task hash of each candidate, in order
+-- ARGV: now_ms, then the candidates' task keys (read just before with ZRANGEBYSCORE; each is
+--   checked again here, as a client may have replaced or cancelled it since)
+-- The first write is a removal, so Redis at maxmemory still lets the move happen (a parked
+-- payload becomes a stream entry: the docket keeps draining instead of stalling).
 -- Returns {moved, score of the earliest execution still parked or false}.
 local stream, queue = KEYS[1], KEYS[2]
-local now, limit, prefix = ARGV[1], tonumber(ARGV[2]), ARGV[3]
+local now = tonumber(ARGV[1])
 
-local due = redis.call('ZRANGEBYSCORE', queue, '-inf', now, 'LIMIT', 0, limit)
-for _, key in ipairs(due) do
-  local task = prefix .. key
-  local payload = redis.call('HGET', task, 'p')
-  if payload then
-    local id = redis.call('XADD', stream, '*', 'd', payload)
-    redis.call('HSET', task, 'm', id)
-    redis.call('HDEL', task, 'p')
+local moved = 0
+for i = 2, #ARGV do
+  local key, task = ARGV[i], KEYS[i + 1]
+  local score = redis.call('ZSCORE', queue, key)
+  if score and tonumber(score) <= now then
+    redis.call('ZREM', queue, key)
+    local payload = redis.call('HGET', task, 'p')
+    if payload then
+      redis.call('HDEL', task, 'p')
+      local id = redis.call('XADD', stream, '*', 'd', payload)
+      redis.call('HSET', task, 'm', id)
+    end
+    moved = moved + 1
   end
 end
-if #due > 0 then
-  redis.call('ZREMRANGEBYRANK', queue, 0, #due - 1)
-end
 local head = redis.call('ZRANGE', queue, 0, 0, 'WITHSCORES')
-return {#due, head[2] or false}
+return {moved, head[2] or false}
