@@ -22,8 +22,6 @@ from collections import Counter
 from datetime import timedelta
 from pathlib import Path
 
-import redis
-
 ROOT = Path(__file__).resolve().parents[1]
 CONCURRENCY = 10
 MEAN_TASK_SECONDS = 0.025
@@ -31,11 +29,13 @@ sys.path.insert(0, str(ROOT))
 
 from docket import Docket  # noqa: E402
 
-from tests.redis_server import RedisServer  # noqa: E402
-from tests.tcp_proxy import TcpProxy  # noqa: E402
+from benchmarks._topologies import OOM_SECONDS, Topology, open_topology, out_of_memory  # noqa: E402
 
-OOM_SECONDS = 1.0
-"""How long each out-of-memory episode lasts."""
+RESTARTS = {
+    "single": "Redis restarts",
+    "cluster": "cluster masters killed",
+    "sentinel": "Sentinel masters killed",
+}
 
 TASKS_MODULE = """
 import asyncio, os, random
@@ -61,6 +61,22 @@ def parse_arguments() -> argparse.Namespace:
     parser.add_argument(
         "--oom", type=int, default=1, help=f"{OOM_SECONDS:g} s episodes of Redis at maxmemory"
     )
+    topology = parser.add_mutually_exclusive_group()
+    topology.add_argument(
+        "--cluster",
+        dest="topology",
+        action="store_const",
+        const="cluster",
+        help="run on a local Redis Cluster; --restarts kill the docket's master",
+    )
+    topology.add_argument(
+        "--sentinel",
+        dest="topology",
+        action="store_const",
+        const="sentinel",
+        help="run on a local Sentinel set-up; --restarts kill the master",
+    )
+    parser.set_defaults(topology="single")
     parser.add_argument("--deadline", type=float, default=120.0, help="seconds to finish in")
     return parser.parse_args()
 
@@ -127,30 +143,15 @@ async def backlog(url: str, name: str) -> tuple[int, int]:
         return await docket.backend.backlog()
 
 
-def out_of_memory(server: RedisServer) -> None:
-    """Hold Redis at maxmemory (noeviction) for a while, then lift the limit."""
-    admin = redis.Redis(port=server.port)
-    try:
-        used = int(admin.info("memory")["used_memory"])
-        admin.config_set("maxmemory-policy", "noeviction")
-        admin.config_set("maxmemory", used)
-        time.sleep(OOM_SECONDS)
-        admin.config_set("maxmemory", 0)
-    except redis.ConnectionError:
-        pass  # restarted meanwhile: the limit went with it
-    finally:
-        admin.close()
-
-
-def fault(event: str, workers: Workers, server: RedisServer, proxy: TcpProxy) -> None:
+def fault(event: str, workers: Workers, topology: Topology) -> None:
     if event == "kill":
         workers.kill_one()
     elif event == "restart":
-        server.restart()
+        topology.restart()
     elif event == "lose":
-        proxy.lose_replies(1)
+        topology.lose_reply()
     else:
-        out_of_memory(server)
+        out_of_memory(topology.master_port())
 
 
 def main() -> int:
@@ -159,17 +160,16 @@ def main() -> int:
     (folder / "chaos_tasks.py").write_text(TASKS_MODULE)
     log = folder / "ran.log"
     name = f"chaos-{uuid.uuid4().hex[:8]}"
-    server = RedisServer(persistent=True)
-    server.start()
-    proxy = TcpProxy(server.port).start()
-    workers = Workers(proxy.url, name, folder, log)
+    topology = open_topology(options.topology, name)
+    workers = Workers(topology.url, name, folder, log)
     started = time.monotonic()
     try:
-        asyncio.run(schedule(server.url, name, options.tasks))
+        asyncio.run(schedule(topology.url, name, options.tasks))
         for _ in range(options.workers):
             workers.start()
         events = ["kill"] * options.kills + ["restart"] * options.restarts
-        events += ["lose"] * options.lost_replies + ["oom"] * options.oom
+        losses = options.lost_replies if options.topology == "single" else 0
+        events += ["lose"] * losses + ["oom"] * options.oom
         random.shuffle(events)
         # Spread the chaos over the time the tasks are expected to take, once work has begun.
         expected = options.tasks * MEAN_TASK_SECONDS / (options.workers * CONCURRENCY)
@@ -178,17 +178,16 @@ def main() -> int:
             time.sleep(0.01)
         while time.monotonic() - started < options.deadline:
             seen = ran(log)
-            if len(seen) == options.tasks and asyncio.run(backlog(server.url, name)) == (0, 0):
+            if len(seen) == options.tasks and asyncio.run(backlog(topology.url, name)) == (0, 0):
                 break
             workers.replace_dead()
             if events:
-                fault(events.pop(), workers, server, proxy)
+                fault(events.pop(), workers, topology)
             time.sleep(pause.total_seconds())
     finally:
         workers.replace_dead()
         workers.stop_all()
-        proxy.stop()
-        server.cleanup()
+        topology.cleanup()
     seen = ran(log)
     elapsed = time.monotonic() - started
     missing = options.tasks - len(seen)
@@ -197,7 +196,7 @@ def main() -> int:
     deaths = "no worker died" if workers.died == 0 else f"{workers.died} WORKERS DIED"
     print(
         f"chaos: {options.tasks} tasks, {options.workers} workers, {options.kills} SIGKILLs, "
-        f"{options.restarts} Redis restarts, {proxy.replies_lost} lost replies, "
+        f"{options.restarts} {RESTARTS[options.topology]}, {topology.replies_lost} lost replies, "
         f"{options.oom} out-of-memory episodes: {verdict}; {deaths}; {duplicates} duplicates "
         f"({duplicates / options.tasks:.1%}); {elapsed:.1f} s"
     )

@@ -11,6 +11,8 @@ import pytest
 from docket import Docket, Worker
 
 from .helpers import assert_consistent
+from .redis_cluster import RedisCluster
+from .redis_sentinel import RedisSentinel
 from .redis_server import RedisServer, redis_server_binary
 
 __all__ = ["RedisServer", "redis_server_binary"]
@@ -64,11 +66,62 @@ def pytest_asyncio_loop_factories(
     return factories
 
 
-@pytest.fixture(params=["redis", "memory"])
+LOCATED_BACKENDS = ("cluster", "sentinel")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """uvloop runs the shared suite on a single server and memory://; the cluster and
+    Sentinel runs use asyncio's loop (the loop does not change what those test)."""
+    kept: list[pytest.Item] = []
+    dropped: list[pytest.Item] = []
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        ids = callspec.id.split("-") if callspec is not None else []
+        located = any(backend in ids for backend in LOCATED_BACKENDS)
+        (dropped if "uvloop" in ids and located else kept).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+
+
+@pytest.fixture(scope="session")
+def cluster_url() -> Iterator[str]:
+    """URL of a private local Redis Cluster (three masters, three replicas), started once."""
+    cluster = RedisCluster()
+    cluster.start()
+    try:
+        yield cluster.url
+    finally:
+        cluster.cleanup()
+
+
+@pytest.fixture(scope="session")
+def sentinel_url() -> Iterator[str]:
+    """URL of a private Sentinel set-up (a master, a replica, three sentinels), started once."""
+    sentinel = RedisSentinel()
+    sentinel.start()
+    try:
+        yield sentinel.url
+    finally:
+        sentinel.cleanup()
+
+
+@pytest.fixture(
+    params=[
+        "redis",
+        "memory",
+        pytest.param("cluster", marks=pytest.mark.cluster),
+        pytest.param("sentinel", marks=pytest.mark.sentinel),
+    ]
+)
 def docket_url(request: pytest.FixtureRequest, redis_url: str) -> str:
-    """Each shared behaviour test runs on a real Redis server and on memory://."""
+    """Each shared behaviour test runs on a real Redis server, on memory://, on a local Redis
+    Cluster and on a local Sentinel set-up (`-m "not cluster and not sentinel"` skips those)."""
     if request.param == "memory":
         return f"memory://{uuid.uuid4().hex}"
+    if request.param in ("cluster", "sentinel"):
+        url: str = request.getfixturevalue(f"{request.param}_url")
+        return url
     return redis_url
 
 

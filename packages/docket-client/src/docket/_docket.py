@@ -6,7 +6,7 @@ import os
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime, timedelta
 from types import TracebackType
-from typing import Any, Self, overload
+from typing import Any, Literal, Self, overload
 
 from redis.exceptions import RedisError
 
@@ -22,6 +22,9 @@ from ._reconnect import persist
 from ._tasks import check_task_function
 from ._time import now_ms
 
+Durability = Literal["local", "replicated"]
+DURABILITIES: tuple[Durability, ...] = ("local", "replicated")
+
 
 class Docket:
     """A named docket of work on a Redis server (or on ``memory://`` in this process).
@@ -32,6 +35,9 @@ class Docket:
             ``unix:///path.sock``, or ``memory://name`` for an in-process docket.
         reconnect_timeout: how long `add`, `replace` and `cancel` keep trying through a
             Redis outage (a restart, a failover) before they raise DocketConnectionError.
+        durability: ``"local"`` (default): an add returns once the master has it.
+            ``"replicated"``: once a replica has it too (``WAIT 1``, in the same round
+            trip), so an acknowledged add survives a failover; it costs the replication lag.
     """
 
     def __init__(
@@ -40,12 +46,18 @@ class Docket:
         url: str = "redis://localhost:6379/0",
         *,
         reconnect_timeout: timedelta = timedelta(seconds=5),
+        durability: Durability = "local",
     ) -> None:
+        if durability not in DURABILITIES:
+            raise ValueError(
+                f"Docket(durability={durability!r}) is not one of {', '.join(DURABILITIES)}."
+            )
         if reconnect_timeout < timedelta(0):
             raise ValueError(f"Docket(reconnect_timeout={reconnect_timeout!r}) cannot be negative.")
         self.name = name
         self.url = url
         self.reconnect_timeout = reconnect_timeout
+        self.durability = durability
         self.keys = DocketKeys.for_docket(name)
         self.tasks: dict[str, TaskFunction] = {}
         self._backend: RedisBackend | None = None
@@ -238,9 +250,12 @@ class Docket:
             execution, backend = call.execution, self.backend
             await check_sizes(backend, [call])
             arguments = call.schedule_args(now_ms())
+            replicated = self.durability == "replicated"
             execution.scheduled = await self._persist(
                 f"schedule {execution.function_name} (key={execution.key})",
-                lambda resend: backend.schedule(arguments, replace=replace, resend=resend),
+                lambda resend: backend.schedule(
+                    arguments, replace=replace, resend=resend, replicated=replicated
+                ),
             )
             return execution
 
@@ -256,13 +271,16 @@ class Docket:
         await check_sizes(backend, [call for chunk in chunks for call in chunk])
         now = now_ms()
         total = sum(map(len, chunks))
+        replicated = self.durability == "replicated"
 
         async def send(chunk: tuple[Call, ...]) -> list[bool]:
             arguments = [call.schedule_args(now) for call in chunk]
             return await self._persist(
                 f"schedule all {total} calls (chunks of {chunk_size}; others may have gone "
                 "through)",
-                lambda resend: backend.schedule_many(arguments, replace=replace, resend=resend),
+                lambda resend: backend.schedule_many(
+                    arguments, replace=replace, resend=resend, replicated=replicated
+                ),
             )
 
         # Every chunk is written at once, so Redis works on one while the next is packed.

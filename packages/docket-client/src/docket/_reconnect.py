@@ -13,7 +13,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from ._errors import DocketConnectionError, DocketOutOfMemoryError
-from ._transport import ReplyLostError, out_of_memory
+from ._transport import NotReplicatedError, ReplyLostError, out_of_memory
 
 UNREACHABLE = (RedisConnectionError, RedisTimeoutError, ConnectionError, OSError)
 FIRST_BACKOFF = 0.02
@@ -56,6 +56,13 @@ def unreachable(
     """The error for a call that did not get through, saying whether it may have happened."""
     reason = str(error).rstrip(".")
     tried = f"tried for {timeout:g} s (reconnect_timeout)"
+    if isinstance(error, NotReplicatedError):
+        return DocketConnectionError(
+            f"could not {action} durably: Redis at {url} ran the call but no replica confirmed "
+            f"it ({tried}); a failover could still lose it. Check the replicas; retrying a "
+            "keyed add, replace or cancel is safe.",
+            outcome_unknown=True,
+        )
     if outcome_unknown:
         return DocketConnectionError(
             f"could not {action}: the connection to Redis at {url} dropped after the call was "

@@ -51,3 +51,8 @@ class ClientTransport:
 
     async def close(self) -> None:
         await self.client.aclose()
+
+
+class NotReplicatedError(ReplyLostError):
+    """The write ran on the master, but no replica confirmed it in time, so a failover could
+    still lose it. Like a lost reply, the call is safe to send again (it is recognised)."""

@@ -9,7 +9,15 @@ from .._keys import DocketKeys
 from .._urls import redact_url
 from .redis import RedisBackend
 
-REDIS_SCHEMES = ("redis", "rediss", "unix")
+REDIS_SCHEMES = (
+    "redis",
+    "rediss",
+    "unix",
+    "redis+cluster",
+    "rediss+cluster",
+    "redis+sentinel",
+    "rediss+sentinel",
+)
 
 
 def open_backend(url: str, keys: DocketKeys) -> RedisBackend:
@@ -23,7 +31,8 @@ def open_backend(url: str, keys: DocketKeys) -> RedisBackend:
         return RedisBackend(url, keys)
     raise ValueError(
         f"docket URL {redact_url(url)!r} has an unknown scheme: use redis://host:port/db, "
-        "rediss:// (TLS), unix:///path/to/redis.sock or memory://name."
+        "rediss:// (TLS), unix:///path/to/redis.sock, redis+cluster://host:port[,host:port]/, "
+        "redis+sentinel://host:26379[,host]/service_name or memory://name."
     )
 
 

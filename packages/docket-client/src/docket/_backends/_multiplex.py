@@ -20,12 +20,14 @@ from typing import Any
 
 import hiredis
 from redis._parsers.base import BaseParser
-from redis.asyncio import Connection, ConnectionPool
+from redis.asyncio import Connection
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from .._transport import ReplyLostError
+from ._locate import located_pool
+from ._redirects import REDIRECTS, ClusterBusyError, ask, pause, redirection
 
 ATTEMPTS = 3
 """Tries to connect for a command that was not written yet (say, after a Redis restart)."""
@@ -117,9 +119,10 @@ class _Protocol(asyncio.Protocol):
 class Multiplexer:
     """Pipelines concurrent commands over one connection; reconnects on the next call."""
 
-    def __init__(self, url: str, *, identify: bool = False) -> None:
-        """`identify`: learn the connection's CLIENT ID on connect (see `client_id`)."""
-        self._pool = ConnectionPool.from_url(url)
+    def __init__(self, url: str, *, key: str = "", identify: bool = False) -> None:
+        """`key`: a key of the docket, to find its node in a cluster; `identify`: learn the
+        connection's CLIENT ID on connect (see `client_id`)."""
+        self._pool, self._locator = located_pool(url, key)
         # Always RESP2, whatever redis-py's default or the URL says: its replies have no maps,
         # which hiredis builds wrongly (it mis-pairs repeated keys) in RESP3; see RESP below.
         self._pool.connection_kwargs["protocol"] = RESP
@@ -142,14 +145,55 @@ class Multiplexer:
         """
         [reply] = await self._send([hiredis.pack_command(args)], blocking_ms)
         if isinstance(reply, _Reply):
-            raise _error(reply)
+            if self._locator is not None and redirection(reply):
+                [reply] = await self._redirected([args], [reply], blocking_ms)
+                if not isinstance(reply, Exception):
+                    return reply
+            raise _error(reply) if isinstance(reply, _Reply) else reply
         return reply
 
     async def execute_many(self, commands: Sequence[Sequence[Any]]) -> list[Any]:
         """Send many commands in one write; replies in order, error replies as exceptions."""
         packed = [hiredis.pack_command(tuple(command)) for command in commands]
         replies = await self._send(packed)
+        if self._locator is not None and any(
+            isinstance(r, _Reply) and redirection(r) for r in replies
+        ):
+            replies = await self._redirected(commands, replies)
         return [_error(r) if isinstance(r, _Reply) else r for r in replies]
+
+    async def _redirected(
+        self, commands: Sequence[Sequence[Any]], replies: list[Any], blocking_ms: int = 0
+    ) -> list[Any]:
+        """Send again what a cluster redirected or held back (it did not run): all of a
+        docket's keys share one slot, so a redirect applies to the whole batch."""
+        assert self._locator is not None
+        packed = [hiredis.pack_command(tuple(command)) for command in commands]
+        for attempt in range(REDIRECTS):
+            redirects = [r for r in replies if isinstance(r, _Reply | Exception) and redirection(r)]
+            kinds = {redirection(r) for r in redirects}
+            if not kinds:
+                return replies
+            if "moved" in kinds:
+                self._locator.invalidate()
+                self._drop()
+            elif "ask" in kinds:
+                asked = next(r for r in redirects if redirection(r) == "ask")
+                replies = await ask(self._pool, asked, commands)
+                continue
+            else:
+                await pause(attempt)
+            replies = await self._send(packed, blocking_ms)
+        raise ClusterBusyError(
+            f"the cluster kept redirecting or holding back {commands[0][0]!r} "
+            f"({', '.join(sorted(k for k in kinds if k))}); it did not run"
+        )
+
+    def _drop(self) -> None:
+        """Close the connection (say, to a node that no longer serves the docket)."""
+        protocol, self._protocol = self._protocol, None
+        if protocol is not None and protocol.transport is not None:
+            protocol.transport.close()
 
     async def _send(self, packed: list[bytes], blocking_ms: int = 0) -> list[Any]:
         return await self._send_on(await self._writable_protocol(), packed, blocking_ms)
@@ -201,6 +245,10 @@ class Multiplexer:
                     f"no answer from the server within {self._connect_timeout:g} s "
                     "(socket_connect_timeout)"
                 ) from None
+            except BaseException:  # cancelled or refused mid-handshake: leave no socket open
+                if connection._writer is not None:
+                    connection._writer.transport.abort()
+                raise
             writer: asyncio.StreamWriter | None = connection._writer
             assert writer is not None
             # asyncio's own transports and uvloop's both do what we use (set_protocol,
@@ -215,7 +263,13 @@ class Multiplexer:
             if self._identify:
                 self.client_id = None
                 command = hiredis.pack_command(("CLIENT", "ID"))  # type: ignore[arg-type]
-                [reply] = await self._send_on(protocol, [command])
+                try:
+                    [reply] = await self._send_on(protocol, [command])
+                except BaseException:
+                    # Cancelled (or failed) before the connection was ours to close later:
+                    # close it now, or it stays open (and uvloop's close waits for it).
+                    transport.abort()
+                    raise
                 self.client_id = int(reply)
             self._protocol = protocol
             return protocol

@@ -32,6 +32,8 @@ def _server(url: str) -> Any:
 class MemoryBackend(RedisBackend):
     """A docket kept in this process's memory."""
 
+    replicas = False  # nothing to wait for: durability="replicated" changes nothing here
+
     def _transport(self) -> Transport:
         return ClientTransport(self._connect(1))
 

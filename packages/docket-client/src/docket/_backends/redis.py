@@ -12,6 +12,7 @@ from .._keys import DocketKeys
 from .._scripts import AckEntry, AckResult, HandbackEntry, ScheduleArgs, Scripts
 from .._speedups import parse_stream_reply
 from .._transport import Transport, out_of_memory
+from ._locate import located_pool
 from ._multiplex import DEFAULT_CONNECT_TIMEOUT, RESP, Multiplexer
 
 Message = tuple[bytes, bytes | None]
@@ -54,11 +55,16 @@ class RedisBackend:
         self._bulk_limit: int | None = None
 
     def _transport(self) -> Transport:
-        return Multiplexer(self.url, identify=self._dedicated)
+        return Multiplexer(self.url, key=self.keys.stream, identify=self._dedicated)
 
     def _connect(self, max_connections: int) -> Redis:
-        pool: BlockingConnectionPool = BlockingConnectionPool.from_url(
-            self.url, max_connections=max_connections, timeout=None, retry=_retry_policy()
+        pool, _locator = located_pool(
+            self.url,
+            self.keys.stream,
+            BlockingConnectionPool,
+            max_connections=max_connections,
+            timeout=None,
+            retry=_retry_policy(),
         )
         pool.connection_kwargs["protocol"] = RESP
         pool.connection_kwargs.setdefault("socket_connect_timeout", DEFAULT_CONNECT_TIMEOUT)
@@ -99,13 +105,29 @@ class RedisBackend:
 
     # -- producer operations (docket-client) -------------------------------------------------
 
-    async def schedule(self, call: ScheduleArgs, *, replace: bool, resend: bool = False) -> bool:
-        return await self.scripts.schedule(call, replace=replace, resend=resend)
+    replicas = True
+    """Whether the server can have replicas to wait for (durability="replicated")."""
+
+    async def schedule(
+        self, call: ScheduleArgs, *, replace: bool, resend: bool = False, replicated: bool = False
+    ) -> bool:
+        replicated = replicated and self.replicas
+        return await self.scripts.schedule(
+            call, replace=replace, resend=resend, replicated=replicated
+        )
 
     async def schedule_many(
-        self, calls: Sequence[ScheduleArgs], *, replace: bool, resend: bool = False
+        self,
+        calls: Sequence[ScheduleArgs],
+        *,
+        replace: bool,
+        resend: bool = False,
+        replicated: bool = False,
     ) -> list[bool]:
-        return await self.scripts.schedule_many(calls, replace=replace, resend=resend)
+        replicated = replicated and self.replicas
+        return await self.scripts.schedule_many(
+            calls, replace=replace, resend=resend, replicated=replicated
+        )
 
     async def cancel(self, key: str, token: str, *, resend: bool = False) -> bool:
         return await self.scripts.cancel(key, token, resend=resend)

@@ -13,7 +13,7 @@ from typing import Any
 from redis.exceptions import NoScriptError
 
 from .._keys import DocketKeys
-from .._transport import Transport
+from .._transport import NotReplicatedError, Transport
 
 AckEntry = tuple[str, bytes, str, str, bytes | str, int]
 """(op, message id, key, token, data, when_ms); op is 'a' ack, 'r' retry, 'x' dead-letter or
@@ -22,6 +22,8 @@ AckEntry = tuple[str, bytes, str, str, bytes | str, int]
 HandbackEntry = tuple[bytes, str, str]
 """(message id, key, token) of a message a stopping worker hands back."""
 
+REPLICATION_TIMEOUT_MS = 1000
+"""How long one add with durability="replicated" waits for a replica (WAIT 1 <ms>)."""
 CANCEL_MEMORY_MS = 60_000
 """How long a cancel remembers its own token, so a re-send after a lost reply answers True."""
 
@@ -91,28 +93,59 @@ class Scripts:
             "1" if resend else "0",
         )  # fmt: skip
 
-    async def schedule(self, call: ScheduleArgs, *, replace: bool, resend: bool = False) -> bool:
-        """`resend`: an earlier send of this call lost its reply (see schedule.lua)."""
+    async def schedule(
+        self, call: ScheduleArgs, *, replace: bool, resend: bool = False, replicated: bool = False
+    ) -> bool:
+        """`resend`: an earlier send of this call lost its reply (see schedule.lua);
+        `replicated`: return only once a replica has the change (see schedule_many)."""
+        if replicated:
+            [scheduled] = await self.schedule_many(
+                [call], replace=replace, resend=resend, replicated=True
+            )
+            return scheduled
         command = self._schedule_command(call, replace, resend)
         return bool(await self._evalsha(SCHEDULE, command))
 
     async def schedule_many(
-        self, calls: Sequence[ScheduleArgs], *, replace: bool, resend: bool = False
+        self,
+        calls: Sequence[ScheduleArgs],
+        *,
+        replace: bool,
+        resend: bool = False,
+        replicated: bool = False,
     ) -> list[bool]:
-        """Schedule many executions in one round trip; True for each that was scheduled."""
+        """Schedule many executions in one round trip; True for each that was scheduled.
+
+        `replicated`: a WAIT for one replica follows in the same write, and NotReplicatedError
+        is raised when none confirmed the writes within REPLICATION_TIMEOUT_MS.
+        """
         commands = [self._schedule_command(call, replace, resend) for call in calls]
-        replies = await self._transport.execute_many(commands)
+        replies = await self._send_scripts(commands, replicated)
         if any(isinstance(reply, NoScriptError) for reply in replies):
             await self._transport.execute("SCRIPT", "LOAD", SCHEDULE.source)
             retry = [i for i, reply in enumerate(replies) if isinstance(reply, NoScriptError)]
-            for i, reply in zip(
-                retry, await self._transport.execute_many([commands[i] for i in retry]), strict=True
-            ):
+            again = await self._send_scripts([commands[i] for i in retry], replicated)
+            for i, reply in zip(retry, again, strict=True):
                 replies[i] = reply
         for reply in replies:
             if isinstance(reply, Exception):
                 raise reply
         return [bool(reply) for reply in replies]
+
+    async def _send_scripts(self, commands: list[tuple[Any, ...]], replicated: bool) -> list[Any]:
+        if not replicated:
+            return await self._transport.execute_many(commands)
+        *replies, confirmed = await self._transport.execute_many(
+            [*commands, ("WAIT", 1, REPLICATION_TIMEOUT_MS)]
+        )
+        if isinstance(confirmed, Exception):
+            raise confirmed
+        if int(confirmed) < 1 and not all(isinstance(r, Exception) for r in replies):
+            raise NotReplicatedError(
+                f"no replica confirmed the write within {REPLICATION_TIMEOUT_MS} ms "
+                "(durability='replicated'); a failover now could lose it"
+            )
+        return replies
 
     async def cancel(self, key: str, token: str, *, resend: bool = False) -> bool:
         """`token` names this cancel call, so a re-send after a lost reply is recognised."""

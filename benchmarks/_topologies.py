@@ -1,0 +1,171 @@
+"""The Redis set-ups a chaos run can use, each able to lose its docket's master and recover.
+
+- single: one persistent server behind a TCP proxy that can lose replies; a "restart" crashes
+  the server and starts it again on the same port;
+- cluster: a local three-master cluster; a "restart" kills the master serving the docket, and
+  once its replica took over, starts the killed node again (it rejoins as a replica);
+- sentinel: a master, a replica and three sentinels; a "restart" kills the master likewise.
+"""
+
+import threading
+import time
+from collections.abc import Callable
+from typing import Protocol
+
+import redis
+
+from tests.redis_cluster import RedisCluster
+from tests.redis_sentinel import RedisSentinel
+from tests.redis_server import RedisServer
+from tests.tcp_proxy import TcpProxy
+
+OOM_SECONDS = 1.0
+"""How long each out-of-memory episode lasts."""
+PROMOTION_TIMEOUT = 30.0
+
+
+class Topology(Protocol):
+    url: str
+    """What producers and workers connect to."""
+
+    def restart(self) -> None:
+        """Lose the docket's master (crash it) and bring the set-up back."""
+        ...
+
+    def master_port(self) -> int: ...
+
+    def lose_reply(self) -> bool:
+        """Lose one reply on its way back; False where this set-up cannot."""
+        ...
+
+    @property
+    def replies_lost(self) -> int: ...
+
+    def cleanup(self) -> None: ...
+
+
+class Single:
+    def __init__(self) -> None:
+        self.server = RedisServer(persistent=True)
+        self.server.start()
+        self.proxy = TcpProxy(self.server.port).start()
+        self.url = self.proxy.url
+
+    def restart(self) -> None:
+        self.server.restart()
+
+    def master_port(self) -> int:
+        return self.server.port
+
+    def lose_reply(self) -> bool:
+        self.proxy.lose_replies(1)
+        return True
+
+    @property
+    def replies_lost(self) -> int:
+        return self.proxy.replies_lost
+
+    def cleanup(self) -> None:
+        self.proxy.stop()
+        self.server.cleanup()
+
+
+class Cluster:
+    def __init__(self, docket: str) -> None:
+        self.cluster = RedisCluster()
+        self.cluster.start()
+        self.key = "{" + docket + "}:stream"
+        self.url = self.cluster.url
+        self.rejoining: list[threading.Thread] = []
+
+    def master_port(self) -> int:
+        return self.cluster.master_of(self.key)
+
+    def restart(self) -> None:
+        old = self.master_port()
+        self.cluster.kill(old)
+        self.rejoining.append(_after_promotion(self.master_port, old, self.cluster.start_node))
+
+    def lose_reply(self) -> bool:
+        return False
+
+    @property
+    def replies_lost(self) -> int:
+        return 0
+
+    def cleanup(self) -> None:
+        for thread in self.rejoining:
+            thread.join(timeout=PROMOTION_TIMEOUT)
+        self.cluster.cleanup()
+
+
+class Sentinel:
+    def __init__(self) -> None:
+        self.sentinel = RedisSentinel()
+        self.sentinel.start()
+        self.url = self.sentinel.url
+        self.rejoining: list[threading.Thread] = []
+
+    def master_port(self) -> int:
+        return self.sentinel.master_port()
+
+    def restart(self) -> None:
+        old = self.master_port()
+        self.sentinel.kill(old)
+        self.rejoining.append(_after_promotion(self.master_port, old, self.sentinel.start_server))
+
+    def lose_reply(self) -> bool:
+        return False
+
+    @property
+    def replies_lost(self) -> int:
+        return 0
+
+    def cleanup(self) -> None:
+        for thread in self.rejoining:
+            thread.join(timeout=PROMOTION_TIMEOUT)
+        self.sentinel.cleanup()
+
+
+def _after_promotion(
+    master_port: Callable[[], int], old: int, revive: Callable[[int], None]
+) -> threading.Thread:
+    """In a thread: wait until another node serves as master, then start the old one again."""
+
+    def wait_then_revive() -> None:
+        deadline = time.monotonic() + PROMOTION_TIMEOUT
+        while time.monotonic() < deadline:
+            try:
+                if master_port() != old:
+                    break
+            except (RuntimeError, redis.RedisError):
+                pass
+            time.sleep(0.05)
+        revive(old)
+
+    thread = threading.Thread(target=wait_then_revive, daemon=True)
+    thread.start()
+    return thread
+
+
+def out_of_memory(port: int) -> None:
+    """Hold the Redis on `port` at maxmemory (noeviction) for a while, then lift the limit."""
+    admin = redis.Redis(port=port)
+    try:
+        used = int(admin.info("memory")["used_memory"])
+        admin.config_set("maxmemory-policy", "noeviction")
+        admin.config_set("maxmemory", used)
+        time.sleep(OOM_SECONDS)
+        admin.config_set("maxmemory", 0)
+    except redis.ConnectionError:
+        pass  # restarted meanwhile: the limit went with it
+    finally:
+        admin.close()
+
+
+def open_topology(kind: str, docket: str) -> Topology:
+    if kind == "cluster":
+        return Cluster(docket)
+    if kind == "sentinel":
+        return Sentinel()
+    return Single()
