@@ -70,21 +70,30 @@ class Single:
         self.server.cleanup()
 
 
-class Cluster:
-    def __init__(self, docket: str) -> None:
-        self.cluster = RedisCluster()
-        self.cluster.start()
-        self.key = "{" + docket + "}:stream"
-        self.url = self.cluster.url
+class Replicated:
+    """A cluster or a Sentinel set-up: a "restart" kills the docket's master, and once its
+    replica took over, starts the killed node again (it rejoins as a replica)."""
+
+    def __init__(
+        self,
+        url: str,
+        healthy: Callable[[], None],
+        master_port: Callable[[], int],
+        kill: Callable[[int], None],
+        revive: Callable[[int], None],
+        cleanup: Callable[[], None],
+    ) -> None:
+        self.url = url
+        self._healthy, self.master_port, self._kill = healthy, master_port, kill
+        self._revive, self._cleanup = revive, cleanup
         self.rejoining: list[threading.Thread] = []
 
-    def master_port(self) -> int:
-        return self.cluster.master_of(self.key)
-
     def restart(self) -> None:
+        _settle(self.rejoining)
+        self._healthy()
         old = self.master_port()
-        self.cluster.kill(old)
-        self.rejoining.append(_after_promotion(self.master_port, old, self.cluster.start_node))
+        self._kill(old)
+        self.rejoining.append(_after_promotion(self.master_port, old, self._revive))
 
     def lose_reply(self) -> bool:
         return False
@@ -94,37 +103,34 @@ class Cluster:
         return 0
 
     def cleanup(self) -> None:
-        for thread in self.rejoining:
-            thread.join(timeout=PROMOTION_TIMEOUT)
-        self.cluster.cleanup()
+        _settle(self.rejoining)
+        self._cleanup()
 
 
-class Sentinel:
-    def __init__(self) -> None:
-        self.sentinel = RedisSentinel()
-        self.sentinel.start()
-        self.url = self.sentinel.url
-        self.rejoining: list[threading.Thread] = []
+def cluster(docket: str) -> Replicated:
+    nodes = RedisCluster()
+    nodes.start()
+    key = "{" + docket + "}:stream"
+    return Replicated(
+        nodes.url, nodes.wait_healthy, lambda: nodes.master_of(key), nodes.kill,
+        nodes.start_node, nodes.cleanup,
+    )  # fmt: skip
 
-    def master_port(self) -> int:
-        return self.sentinel.master_port()
 
-    def restart(self) -> None:
-        old = self.master_port()
-        self.sentinel.kill(old)
-        self.rejoining.append(_after_promotion(self.master_port, old, self.sentinel.start_server))
+def sentinel() -> Replicated:
+    nodes = RedisSentinel()
+    nodes.start()
+    return Replicated(
+        nodes.url, nodes.wait_healthy, nodes.master_port, nodes.kill, nodes.start_server,
+        nodes.cleanup,
+    )  # fmt: skip
 
-    def lose_reply(self) -> bool:
-        return False
 
-    @property
-    def replies_lost(self) -> int:
-        return 0
-
-    def cleanup(self) -> None:
-        for thread in self.rejoining:
-            thread.join(timeout=PROMOTION_TIMEOUT)
-        self.sentinel.cleanup()
+def _settle(rejoining: list[threading.Thread]) -> None:
+    """Wait for the killed masters of earlier restarts to be back (as replicas)."""
+    for thread in rejoining:
+        thread.join(timeout=PROMOTION_TIMEOUT)
+    rejoining.clear()
 
 
 def _after_promotion(
@@ -165,7 +171,7 @@ def out_of_memory(port: int) -> None:
 
 def open_topology(kind: str, docket: str) -> Topology:
     if kind == "cluster":
-        return Cluster(docket)
+        return cluster(docket)
     if kind == "sentinel":
-        return Sentinel()
+        return sentinel()
     return Single()

@@ -6,15 +6,14 @@ Built from the same redis-server binary as the suite's single server, and joined
 
 import random
 import shutil
-import signal
 import socket
 import subprocess
-import tempfile
 import time
 from pathlib import Path
 
 import redis
 
+from .redis_processes import RedisProcesses
 from .redis_server import redis_server_binary
 
 NODE_TIMEOUT_MS = 1000
@@ -44,14 +43,16 @@ def redis_cli_binary() -> str:
     raise RuntimeError("no redis-cli on PATH nor beside redis-server: run `uv sync`.")
 
 
-class RedisCluster:
+class RedisCluster(RedisProcesses):
     """Six redis-server processes in cluster mode, three masters and three replicas."""
 
     def __init__(self, masters: int = 3) -> None:
-        self.ports = [free_cluster_port() for _ in range(masters * 2)]
+        super().__init__("docket-cluster-")
+        self.ports: list[int] = []
+        while len(self.ports) < masters * 2:
+            if (port := free_cluster_port()) not in self.ports:
+                self.ports.append(port)
         self.masters = masters
-        self._dir = Path(tempfile.mkdtemp(prefix="docket-cluster-"))
-        self.processes: dict[int, subprocess.Popen[bytes]] = {}
 
     @property
     def url(self) -> str:
@@ -77,9 +78,10 @@ class RedisCluster:
         self.wait_healthy()
 
     def start_node(self, port: int) -> None:
-        folder = self._dir / str(port)
+        folder = self.folder / str(port)
         folder.mkdir(exist_ok=True)
-        self.processes[port] = subprocess.Popen(
+        self.spawn(
+            port,
             [
                 redis_server_binary(),
                 "--port", str(port),
@@ -91,22 +93,7 @@ class RedisCluster:
                 "--appendonly", "no",
                 "--dir", str(folder),
             ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
         )  # fmt: skip
-        client = redis.Redis(port=port)
-        deadline = time.monotonic() + 10
-        try:
-            while True:
-                try:
-                    client.ping()
-                    return
-                except redis.ConnectionError:
-                    if time.monotonic() > deadline:
-                        raise RuntimeError(f"cluster node on {port} did not start") from None
-                    time.sleep(0.02)
-        finally:
-            client.close()
 
     def wait_healthy(self, within: float = 30.0) -> None:
         """Until every live node says the cluster is ok and every slot is served, and every
@@ -190,19 +177,3 @@ class RedisCluster:
         finally:
             source.close()
             target.close()
-
-    def kill(self, port: int) -> None:
-        process = self.processes.pop(port)
-        process.send_signal(signal.SIGKILL)
-        process.wait(timeout=10)
-
-    def cleanup(self) -> None:
-        for process in self.processes.values():
-            process.send_signal(signal.SIGTERM)
-        for process in self.processes.values():
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-        self.processes.clear()
-        shutil.rmtree(self._dir, ignore_errors=True)

@@ -4,15 +4,11 @@ The sentinels are the same redis-server binary started with ``--sentinel``; they
 master under the service name ``docket-test`` and fail over to the replica within seconds.
 """
 
-import shutil
-import signal
-import subprocess
-import tempfile
 import time
-from pathlib import Path
 
 import redis
 
+from .redis_processes import RedisProcesses
 from .redis_server import free_port, redis_server_binary
 
 SERVICE = "docket-test"
@@ -20,14 +16,15 @@ DOWN_AFTER_MS = 1000
 """How soon the sentinels call an unanswering master down (down-after-milliseconds)."""
 
 
-class RedisSentinel:
+class RedisSentinel(RedisProcesses):
     """A master, its replica and three sentinels; `url` is the docket URL for them."""
 
     def __init__(self) -> None:
-        self.data_ports = [free_port(), free_port()]
-        self.sentinel_ports = [free_port() for _ in range(3)]
-        self._dir = Path(tempfile.mkdtemp(prefix="docket-sentinel-"))
-        self.processes: dict[int, subprocess.Popen[bytes]] = {}
+        super().__init__("docket-sentinel-")
+        ports: set[int] = set()
+        while len(ports) < 5:
+            ports.add(free_port())
+        self.data_ports, self.sentinel_ports = sorted(ports)[:2], sorted(ports)[2:]
 
     @property
     def url(self) -> str:
@@ -43,9 +40,9 @@ class RedisSentinel:
         self.wait_healthy()
 
     def start_server(self, port: int, *extra: str) -> None:
-        folder = self._dir / str(port)
+        folder = self.folder / str(port)
         folder.mkdir(exist_ok=True)
-        self._spawn(
+        self.spawn(
             port,
             [
                 redis_server_binary(),
@@ -59,35 +56,17 @@ class RedisSentinel:
         )  # fmt: skip
 
     def start_sentinel(self, port: int, master: int) -> None:
-        config = self._dir / f"sentinel-{port}.conf"
+        config = self.folder / f"sentinel-{port}.conf"
         config.write_text(
             f"port {port}\n"
             "bind 127.0.0.1\n"
-            f"dir {self._dir}\n"
+            f"dir {self.folder}\n"
             f"sentinel monitor {SERVICE} 127.0.0.1 {master} 2\n"
             f"sentinel down-after-milliseconds {SERVICE} {DOWN_AFTER_MS}\n"
             f"sentinel failover-timeout {SERVICE} 5000\n"
             f"sentinel parallel-syncs {SERVICE} 1\n"
         )
-        self._spawn(port, [redis_server_binary(), str(config), "--sentinel"])
-
-    def _spawn(self, port: int, command: list[str]) -> None:
-        self.processes[port] = subprocess.Popen(
-            command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-        )
-        client = redis.Redis(port=port)
-        deadline = time.monotonic() + 10
-        try:
-            while True:
-                try:
-                    client.ping()
-                    return
-                except redis.ConnectionError:
-                    if time.monotonic() > deadline:
-                        raise RuntimeError(f"redis on {port} did not start") from None
-                    time.sleep(0.02)
-        finally:
-            client.close()
+        self.spawn(port, [redis_server_binary(), str(config), "--sentinel"])
 
     def master_port(self) -> int:
         """The port the sentinels name as the master now."""
@@ -148,19 +127,3 @@ class RedisSentinel:
             client.execute_command("SENTINEL", "FAILOVER", SERVICE)  # type: ignore[no-untyped-call]
         finally:
             client.close()
-
-    def kill(self, port: int) -> None:
-        process = self.processes.pop(port)
-        process.send_signal(signal.SIGKILL)
-        process.wait(timeout=10)
-
-    def cleanup(self) -> None:
-        for process in self.processes.values():
-            process.send_signal(signal.SIGTERM)
-        for process in self.processes.values():
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-        self.processes.clear()
-        shutil.rmtree(self._dir, ignore_errors=True)

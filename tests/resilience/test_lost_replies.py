@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from docket import Docket, DocketConnectionError, Retry, Worker
-from docket._scripts import ACK, CANCEL, SCHEDULE
+from docket._scripts import ACK, CANCEL, HANDBACK, SCHEDULE
 
 from ..helpers import assert_consistent, wait_until
 from ..tcp_proxy import TcpProxy, proxy_to
@@ -29,8 +29,16 @@ def proxy(redis_url: str) -> Iterator[TcpProxy]:
 @pytest.fixture
 async def docket(proxy: TcpProxy) -> AsyncIterator[Docket]:
     async with Docket(name=f"lost-{uuid.uuid4().hex}", url=proxy.url) as opened:
+        await load_scripts(opened)
         yield opened
         await assert_consistent(opened)
+
+
+async def load_scripts(docket: Docket) -> None:
+    """Load the scripts first: the reply a test loses must be that of a call that ran, not a
+    NOSCRIPT (after which the call is sent again anyway)."""
+    for script in (SCHEDULE, CANCEL, ACK, HANDBACK):
+        await docket.backend.transport.execute("SCRIPT", "LOAD", script.source)
 
 
 async def record(n: int) -> None: ...
@@ -138,6 +146,7 @@ async def test_a_call_whose_reply_is_lost_while_redis_stays_away_says_outcome_un
 ) -> None:
     name = f"lost-{uuid.uuid4().hex}"
     async with Docket(name, proxy.url, reconnect_timeout=timedelta(seconds=0.3)) as docket:
+        await load_scripts(docket)
         proxy.lose_replies(1, after=SCHEDULE.sha.encode(), then_refuse=True)
         with pytest.raises(DocketConnectionError, match="outcome is unknown") as raised:
             await docket.add(record, key="k")(1)

@@ -3,6 +3,7 @@
 import asyncio
 import itertools
 import os
+import time
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime, timedelta
 from types import TracebackType
@@ -11,6 +12,7 @@ from typing import Any, Literal, Self, overload
 from redis.exceptions import RedisError
 
 from ._backends import RedisBackend, open_backend, redact_url
+from ._backends._locate import is_located
 from ._calls import Call, call_builder
 from ._dead import DeadLetter, list_dead_letters, requeue_dead_letters
 from ._errors import DocketConnectionError, InvalidTaskError
@@ -18,10 +20,12 @@ from ._execution import Execution, TaskFunction
 from ._imports import import_collection
 from ._keys import DocketKeys, check_task_key
 from ._limits import check_sizes
-from ._reconnect import persist
+from ._reconnect import UNREACHABLE, persist
 from ._tasks import check_task_function
 from ._time import now_ms
 
+FAILOVER_PAUSE = 0.2
+"""Seconds between tries to open a docket on a cluster or Sentinel set-up mid-failover."""
 Durability = Literal["local", "replicated"]
 DURABILITIES: tuple[Durability, ...] = ("local", "replicated")
 
@@ -68,7 +72,7 @@ class Docket:
     async def __aenter__(self) -> Self:
         backend = open_backend(self.url, self.keys)
         try:
-            await backend.ping()
+            await self._first_ping(backend)
         except (RedisError, OSError) as error:  # unreachable, silent, AUTH or SELECT refused
             await backend.close()
             reason = str(error).rstrip(".") or type(error).__name__
@@ -78,6 +82,24 @@ class Docket:
             ) from error
         self._backend = backend
         return self
+
+    async def _first_ping(self, backend: RedisBackend) -> None:
+        await self.through_failover(backend.ping)
+
+    async def through_failover[T](self, operation: Callable[[], Awaitable[T]]) -> T:
+        """Run a set-up step (opening, creating the consumer group); on a cluster or Sentinel
+        set-up, keep trying through a failover (whose dead master may still be named for a
+        few seconds) for `reconnect_timeout`. On a single server it fails at once."""
+        if not is_located(self.url):
+            return await operation()
+        deadline = time.monotonic() + self.reconnect_timeout.total_seconds()
+        while True:
+            try:
+                return await operation()
+            except UNREACHABLE:
+                if time.monotonic() > deadline:
+                    raise
+                await asyncio.sleep(FAILOVER_PAUSE)
 
     async def __aexit__(
         self,

@@ -52,8 +52,9 @@ class Acks:
                     await self._send_while_full(batch, error)
                     return
                 del self.pending[: len(batch)]
-                if any(entry[0] in GROWING_OPS for entry in batch):
-                    self.worker.outage.wrote()
+                outage = self.worker.outage
+                if outage.full and any(entry[0] in GROWING_OPS for entry in batch):
+                    outage.wrote()
 
     async def _send(self, batch: list[AckEntry]) -> None:
         worker = self.worker

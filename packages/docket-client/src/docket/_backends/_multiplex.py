@@ -196,20 +196,30 @@ class Multiplexer:
             protocol.transport.close()
 
     async def _send(self, packed: list[bytes], blocking_ms: int = 0) -> list[Any]:
-        return await self._send_on(await self._writable_protocol(), packed, blocking_ms)
+        protocol = self._protocol
+        if protocol is None or not protocol.usable or not protocol.writable.is_set():
+            protocol = await self._writable_protocol()
+        futures = self._write(protocol, packed, blocking_ms)
+        if len(futures) == 1:
+            return [await futures[0]]
+        return [await future for future in futures]
 
     @staticmethod
     async def _send_on(protocol: _Protocol, packed: list[bytes], blocking_ms: int = 0) -> list[Any]:
-        transport = protocol.transport
+        return [await future for future in Multiplexer._write(protocol, packed, blocking_ms)]
+
+    @staticmethod
+    def _write(
+        protocol: _Protocol, packed: list[bytes], blocking_ms: int
+    ) -> list[asyncio.Future[Any]]:
+        """Write commands now; their replies arrive in the returned futures, in order."""
         loop = asyncio.get_running_loop()
         futures = [loop.create_future() for _ in packed]
         protocol.waiting.extend(futures)
         deadline = loop.time() + protocol.timeout + blocking_ms / 1000
         protocol.deadlines.extend([deadline] * len(futures))
-        transport.writelines(packed)
-        if len(futures) == 1:
-            return [await futures[0]]
-        return [await future for future in futures]
+        protocol.transport.writelines(packed)
+        return futures
 
     async def _writable_protocol(self) -> _Protocol:
         """An open connection ready for a write; connection failures before anything is

@@ -193,7 +193,8 @@ class Scripts:
     ) -> AckResult:
         """Settle `entries` in one call; `grace_ms` bounds how long an unknown task waits."""
         k = self._keys
-        keys = [k.stream, k.queue, k.dead, *(k.task(entry[2]) for entry in entries)]
+        prefix = k.task_prefix  # k.task(key), inlined: this runs for every message
+        keys = [k.stream, k.queue, k.dead, *[prefix + entry[2] for entry in entries]]
         args: list[Any] = [k.group, now_ms, k.wake, "1" if resend else "0", grace_ms]
         for entry in entries:
             args.extend(entry)

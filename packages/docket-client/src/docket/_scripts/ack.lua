@@ -54,8 +54,5 @@ for i = 6, #ARGV, 6 do
     ids[#ids + 1] = id
   end
 end
-if #ids > 0 then
-  redis.call('XACK', stream, group, unpack(ids))
-  redis.call('XDEL', stream, unpack(ids))
-end
+settle(stream, group, ids)
 return {skipped, buried}

@@ -25,8 +25,5 @@ for i = 2, #ARGV, 3 do
     ids[#ids + 1] = id
   end
 end
-if #ids > 0 then
-  redis.call('XACK', stream, group, unpack(ids))
-  redis.call('XDEL', stream, unpack(ids))
-end
+settle(stream, group, ids)
 return requeued

@@ -26,6 +26,14 @@ local function unsettled(stream, group, id)
   return type(entry) == 'table' and #entry > 0
 end
 
+-- Acknowledge and delete settled messages (the ids of one batch).
+local function settle(stream, group, ids)
+  if #ids > 0 then
+    redis.call('XACK', stream, group, unpack(ids))
+    redis.call('XDEL', stream, unpack(ids))
+  end
+end
+
 -- The payload of a stream entry, or false when the entry is gone or has none.
 local function payload_of(stream, id)
   local entry = redis.call('XRANGE', stream, id, id)
