@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 from urllib.parse import parse_qsl, unquote, urlencode
 
-from redis.asyncio import ConnectionPool, Redis
+from redis.asyncio import ConnectionPool
 from redis.asyncio.connection import Connection, SSLConnection, parse_url
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
@@ -155,18 +155,28 @@ def _host_port(text: str, default_port: int) -> tuple[str, int]:
 
 
 async def _ask(node: tuple[str, int], options: dict[str, Any], *command: Any) -> Any:
-    client = Redis(
+    """One command to a seed node or a sentinel, over a connection of its own."""
+    settings = dict(options)
+    connection_class = SSLConnection if settings.pop("ssl", False) else Connection
+    connection = connection_class(
         host=node[0],
         port=node[1],
         protocol=2,
         socket_connect_timeout=DISCOVERY_TIMEOUT,
         socket_timeout=DISCOVERY_TIMEOUT,
-        **options,
+        **settings,
     )
     try:
-        return await client.execute_command(*command)  # type: ignore[no-untyped-call]
+        await connection.connect()  # type: ignore[no-untyped-call]
+        await connection.send_command(*command)
+        return await connection.read_response()
     finally:
-        await client.aclose()
+        # Closed at once, without awaiting: a look-up cancelled mid-way (its worker stopping)
+        # must not leave the socket open, which would keep uvloop's loop.close() waiting.
+        writer = connection._writer
+        if writer is not None:
+            writer.transport.abort()
+        connection._writer = connection._reader = None
 
 
 class ClusterLocator:

@@ -79,6 +79,9 @@ async def ask(pool: ConnectionPool, reply: object, commands: Sequence[Sequence[A
                 replies.append(await connection.read_response())
             except ResponseError as error:  # an error reply: handed over like the others
                 replies.append(error)
-    finally:
-        await connection.disconnect()
+    finally:  # closed at once: a cancelled call must leave no socket open (see _locate._ask)
+        writer = connection._writer
+        if writer is not None:
+            writer.transport.abort()
+        connection._writer = connection._reader = None
     return replies
