@@ -66,24 +66,6 @@ def pytest_asyncio_loop_factories(
     return factories
 
 
-LOCATED_BACKENDS = ("cluster", "sentinel")
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """uvloop runs the shared suite on a single server and memory://; the cluster and
-    Sentinel runs use asyncio's loop (the loop does not change what those test)."""
-    kept: list[pytest.Item] = []
-    dropped: list[pytest.Item] = []
-    for item in items:
-        callspec = getattr(item, "callspec", None)
-        ids = callspec.id.split("-") if callspec is not None else []
-        located = any(backend in ids for backend in LOCATED_BACKENDS)
-        (dropped if "uvloop" in ids and located else kept).append(item)
-    if dropped:
-        config.hook.pytest_deselected(items=dropped)
-        items[:] = kept
-
-
 @pytest.fixture(scope="session")
 def cluster_url() -> Iterator[str]:
     """URL of a private local Redis Cluster (three masters, three replicas), started once."""
