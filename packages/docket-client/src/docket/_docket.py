@@ -84,9 +84,9 @@ class Docket:
         return self
 
     async def _first_ping(self, backend: RedisBackend) -> None:
-        await self.through_failover(backend.ping)
+        await self._through_failover(backend.ping)
 
-    async def through_failover[T](self, operation: Callable[[], Awaitable[T]]) -> T:
+    async def _through_failover[T](self, operation: Callable[[], Awaitable[T]]) -> T:
         """Run a set-up step (opening, creating the consumer group); on a cluster or Sentinel
         set-up, keep trying through a failover (whose dead master may still be named for a
         few seconds) for `reconnect_timeout`. On a single server it fails at once."""

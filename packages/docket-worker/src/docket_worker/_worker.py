@@ -105,7 +105,7 @@ class Worker:
     async def __aenter__(self) -> Self:
         backend = self.docket.backend
         try:
-            await self.docket.through_failover(backend.ensure_group)
+            await self.docket._through_failover(backend.ensure_group)
         except (RedisError, OSError) as error:
             url = redact_url(self.docket.url)
             reason = str(error).rstrip(".") or type(error).__name__
