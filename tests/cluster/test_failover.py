@@ -2,7 +2,7 @@
 workers follow it, and with durability="replicated" no acknowledged add is lost."""
 
 import asyncio
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 
 import pytest
 from docket import Docket
@@ -13,17 +13,6 @@ from ..helpers import wait_until
 from ..redis_cluster import RedisCluster
 
 pytestmark = [pytest.mark.cluster, pytest.mark.timeout(120)]
-
-
-@pytest.fixture
-def cluster() -> Iterator[RedisCluster]:
-    """A cluster of its own: the test kills one of its masters."""
-    cluster = RedisCluster()
-    cluster.start()
-    try:
-        yield cluster
-    finally:
-        cluster.cleanup()
 
 
 def kill_master(cluster: RedisCluster) -> Failure:

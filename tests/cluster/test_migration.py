@@ -3,7 +3,6 @@ nothing is lost, the workers follow the slot (ASK during the move, MOVED after).
 
 import asyncio
 import uuid
-from collections.abc import Iterator
 
 import pytest
 from docket import Docket, Worker
@@ -12,17 +11,6 @@ from ..helpers import wait_until
 from ..redis_cluster import RedisCluster
 
 pytestmark = [pytest.mark.cluster, pytest.mark.timeout(120)]
-
-
-@pytest.fixture
-def cluster() -> Iterator[RedisCluster]:
-    """A cluster of its own: the test moves the docket's slot."""
-    cluster = RedisCluster()
-    cluster.start()
-    try:
-        yield cluster
-    finally:
-        cluster.cleanup()
 
 
 async def test_a_slot_migration_while_tasks_flow_loses_nothing(cluster: RedisCluster) -> None:

@@ -72,7 +72,7 @@ class Docket:
     async def __aenter__(self) -> Self:
         backend = open_backend(self.url, self.keys)
         try:
-            await self._first_ping(backend)
+            await self._through_failover(backend.ping)
         except (RedisError, OSError) as error:  # unreachable, silent, AUTH or SELECT refused
             await backend.close()
             reason = str(error).rstrip(".") or type(error).__name__
@@ -82,9 +82,6 @@ class Docket:
             ) from error
         self._backend = backend
         return self
-
-    async def _first_ping(self, backend: RedisBackend) -> None:
-        await self._through_failover(backend.ping)
 
     async def _through_failover[T](self, operation: Callable[[], Awaitable[T]]) -> T:
         """Run a set-up step (opening, creating the consumer group); on a cluster or Sentinel

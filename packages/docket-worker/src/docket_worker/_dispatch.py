@@ -83,7 +83,7 @@ class Dispatcher:
                 )
                 continue
             try:
-                execution, arguments = self._execution(message_id, payload, envelope)
+                execution, arguments = self._execution(message_id, envelope)
             except MessageDecodeError as error:
                 # The key and token are known: the dead letter releases the key for new adds.
                 self.dead_letter(message_id, key, str(error), token)
@@ -104,9 +104,7 @@ class Dispatcher:
         self.counts["dead_lettered"] += 1
         self.settle(("x", message_id, key, token, reason, 0))
 
-    def _execution(
-        self, message_id: bytes, payload: bytes, envelope: Envelope
-    ) -> tuple[Execution | None, bytes]:
+    def _execution(self, message_id: bytes, envelope: Envelope) -> tuple[Execution | None, bytes]:
         """The execution a decoded message asks for; None when its task is unknown here."""
         _version, key, function_name, when_ms, attempt, token, arguments = envelope
         function = self.worker.docket.tasks.get(function_name)

@@ -179,83 +179,91 @@ async def _ask(node: tuple[str, int], options: dict[str, Any], *command: Any) ->
         connection._writer = connection._reader = None
 
 
-class ClusterLocator:
+class _CachedLocator:
+    """Remembers the node found until told it moved; asks each candidate in turn until one
+    answers (`_lookup`), and says what each said when none did."""
+
+    what = "no node could say where the docket is"
+
+    def __init__(self) -> None:
+        self.node: tuple[str, int] | None = None
+
+    def invalidate(self) -> None:
+        self.node = None
+
+    def _candidates(self) -> list[tuple[str, int]]:
+        raise NotImplementedError
+
+    async def _lookup(self, candidate: tuple[str, int]) -> tuple[str, int] | str:
+        """The node, or why this candidate could not name it."""
+        raise NotImplementedError
+
+    async def locate(self) -> tuple[str, int]:
+        if self.node is not None:
+            return self.node
+        errors: list[str] = []
+        for candidate in self._candidates():
+            try:
+                found = await self._lookup(candidate)
+            except (RedisError, OSError) as error:
+                found = str(error)
+            if not isinstance(found, str):
+                self.node = found
+                return found
+            errors.append(f"{candidate[0]}:{candidate[1]}: {found}")
+        raise _unlocatable(self.what, errors)
+
+
+def _address(member: Any) -> tuple[str, int]:
+    """(host, port) from a reply's [host, port, ...]."""
+    host = member[0].decode() if isinstance(member[0], bytes) else str(member[0])
+    return host, int(member[1])
+
+
+class ClusterLocator(_CachedLocator):
     """The master serving one key's hash slot, from the cluster's own slot map."""
 
+    what = "no cluster node could say which master serves the docket"
+
     def __init__(self, seeds: Sequence[tuple[str, int]], key: str, options: dict[str, Any]):
+        super().__init__()
         self.seeds = list(seeds)
         self.key = key
         self.options = options
         self.known: list[tuple[str, int]] = []
         """Nodes learnt from slot maps, asked before the seeds (the seeds may be gone)."""
-        self.node: tuple[str, int] | None = None
 
-    def invalidate(self) -> None:
-        self.node = None
+    def _candidates(self) -> list[tuple[str, int]]:
+        return list(dict.fromkeys(self.known + self.seeds))
 
-    async def locate(self) -> tuple[str, int]:
-        if self.node is not None:
-            return self.node
-        errors: list[str] = []
-        for candidate in dict.fromkeys(self.known + self.seeds):
-            try:
-                slot = int(await _ask(candidate, self.options, "CLUSTER", "KEYSLOT", self.key))
-                slots = await _ask(candidate, self.options, "CLUSTER", "SLOTS")
-            except (RedisError, OSError) as error:
-                errors.append(f"{candidate[0]}:{candidate[1]}: {error}")
-                continue
-            master = self._master(slots, slot)
-            if master is not None:
-                self.node = master
-                return master
-            errors.append(f"{candidate[0]}:{candidate[1]}: no master serves slot {slot}")
-        raise _unlocatable("no cluster node could say which master serves the docket", errors)
-
-    def _master(self, slots: Any, slot: int) -> tuple[str, int] | None:
-        found = None
-        nodes: list[tuple[str, int]] = []
-        for start, end, *members in slots:
-            for member in members:
-                host = member[0].decode() if isinstance(member[0], bytes) else str(member[0])
-                nodes.append((host, int(member[1])))
+    async def _lookup(self, candidate: tuple[str, int]) -> tuple[str, int] | str:
+        slot = int(await _ask(candidate, self.options, "CLUSTER", "KEYSLOT", self.key))
+        slots = await _ask(candidate, self.options, "CLUSTER", "SLOTS")
+        self.known = list(dict.fromkeys(_address(m) for _s, _e, *members in slots for m in members))
+        for start, end, master, *_replicas in slots:
             if int(start) <= slot <= int(end):
-                master = members[0]
-                host = master[0].decode() if isinstance(master[0], bytes) else str(master[0])
-                found = (host, int(master[1]))
-        self.known = list(dict.fromkeys(nodes))
-        return found
+                return _address(master)
+        return f"no master serves slot {slot}"
 
 
-class SentinelLocator:
+class SentinelLocator(_CachedLocator):
     """The master the sentinels name for one service."""
 
     def __init__(self, sentinels: Sequence[tuple[str, int]], service: str, options: dict[str, Any]):
+        super().__init__()
         self.sentinels = list(sentinels)
         self.service = service
         self.options = options
-        self.node: tuple[str, int] | None = None
+        self.what = f"no sentinel could name the master of {service!r}"
 
-    def invalidate(self) -> None:
-        self.node = None
+    def _candidates(self) -> list[tuple[str, int]]:
+        return self.sentinels
 
-    async def locate(self) -> tuple[str, int]:
-        if self.node is not None:
-            return self.node
-        errors: list[str] = []
-        for sentinel in self.sentinels:
-            try:
-                reply = await _ask(
-                    sentinel, self.options, "SENTINEL", "GET-MASTER-ADDR-BY-NAME", self.service
-                )
-            except (RedisError, OSError) as error:
-                errors.append(f"{sentinel[0]}:{sentinel[1]}: {error}")
-                continue
-            if reply:
-                host = reply[0].decode() if isinstance(reply[0], bytes) else str(reply[0])
-                self.node = (host, int(reply[1]))
-                return self.node
-            errors.append(f"{sentinel[0]}:{sentinel[1]}: knows no master {self.service!r}")
-        raise _unlocatable(f"no sentinel could name the master of {self.service!r}", errors)
+    async def _lookup(self, candidate: tuple[str, int]) -> tuple[str, int] | str:
+        reply = await _ask(
+            candidate, self.options, "SENTINEL", "GET-MASTER-ADDR-BY-NAME", self.service
+        )
+        return _address(reply) if reply else f"knows no master {self.service!r}"
 
 
 def _unlocatable(what: str, errors: list[str]) -> RedisError:

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from redis.asyncio import ConnectionPool
+from redis.asyncio.connection import Connection, SSLConnection
 from redis.exceptions import (
     AskError,
     ClusterDownError,
@@ -65,12 +66,12 @@ async def ask(pool: ConnectionPool, reply: object, commands: Sequence[Sequence[A
     host, _, port = address.rpartition(":")
     options = {k: v for k, v in pool.connection_kwargs.items() if k != "locator"}
     options |= {"host": host, "port": int(port)}
-    connection_class = pool.connection_class
-    base = connection_class.__mro__[2] if "Located" in connection_class.__name__ else None
-    connection = (base or connection_class)(**options)
+    # To that node itself, not wherever the pool's locator points.
+    tls = issubclass(pool.connection_class, SSLConnection)
+    connection = (SSLConnection if tls else Connection)(**options)
     replies: list[Any] = []
     try:
-        await connection.connect()
+        await connection.connect()  # type: ignore[no-untyped-call]
         for command in commands:
             await connection.send_command("ASKING")
             await connection.read_response()
