@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from docket import Docket, DocketConnectionError, Retry, Worker
-from docket._scripts import ACK, CANCEL, HANDBACK, SCHEDULE
+from docket._scripts import ACK, CANCEL, HANDBACK, SCHEDULE, SCHEDULE_BATCH
 
 from ..helpers import assert_consistent, wait_until
 from ..tcp_proxy import TcpProxy, proxy_to
@@ -37,7 +37,7 @@ async def docket(proxy: TcpProxy) -> AsyncIterator[Docket]:
 async def load_scripts(docket: Docket) -> None:
     """Load the scripts first: the reply a test loses must be that of a call that ran, not a
     NOSCRIPT (after which the call is sent again anyway)."""
-    for script in (SCHEDULE, CANCEL, ACK, HANDBACK):
+    for script in (SCHEDULE, SCHEDULE_BATCH, CANCEL, ACK, HANDBACK):
         await docket.backend.transport.execute("SCRIPT", "LOAD", script.source)
 
 
@@ -96,6 +96,22 @@ async def test_add_many_whose_reply_is_lost_schedules_each_call_once(
     assert proxy.replies_lost == 1
     assert all(execution.scheduled for execution in executions)
     assert await messages(docket) == 21
+
+
+async def test_an_atomic_batch_whose_reply_is_lost_is_scheduled_once_and_says_so(
+    docket: Docket, proxy: TcpProxy
+) -> None:
+    await docket.add(record, key="taken")(0)
+    calls = [docket.call(record)(n) for n in range(20)] + [
+        docket.call(record, key="k")(0),
+        docket.call(record, key="taken")(1),
+    ]
+    proxy.lose_replies(1, after=SCHEDULE_BATCH.sha.encode())
+    executions = await docket.add_many(calls, atomic=True)
+
+    assert proxy.replies_lost == 1
+    assert [e.scheduled for e in executions] == [True] * 21 + [False]
+    assert await messages(docket) == 22
 
 
 async def test_a_cancel_whose_reply_is_lost_reports_that_it_cancelled(

@@ -95,3 +95,27 @@ async def test_a_worker_cannot_start_on_a_full_redis_without_its_group_and_says_
         with pytest.raises(DocketOutOfMemoryError, match="out of memory"):
             async with Worker(docket):
                 pass
+
+
+async def test_an_atomic_batch_on_a_full_redis_schedules_none_of_its_calls(
+    server: RedisServer, admin: "redis.asyncio.Redis"
+) -> None:
+    async with Docket(f"oom-{uuid.uuid4().hex}", server.url) as docket:
+        await fill_until_full(docket, admin)
+        parked, queued = await docket.backend.backlog()
+        calls = [docket.call("work", key=f"signup-{n}")(n, PADDING) for n in range(2)]
+        with pytest.raises(DocketOutOfMemoryError, match="atomic batch"):
+            await docket.add_many(calls, atomic=True)
+
+        assert await docket.backend.backlog() == (parked, queued)
+        assert not await admin.exists(*(docket.keys.task(f"signup-{n}") for n in range(2)))
+
+
+async def test_a_keyed_add_on_a_full_redis_is_refused_too(
+    server: RedisServer, admin: "redis.asyncio.Redis"
+) -> None:
+    async with Docket(f"oom-{uuid.uuid4().hex}", server.url) as docket:
+        added = await fill_until_full(docket, admin)
+        with pytest.raises(DocketOutOfMemoryError, match="out of memory"):
+            await docket.add("work", key="signup-1")(added, PADDING)
+        assert not await admin.exists(docket.keys.task("signup-1"))

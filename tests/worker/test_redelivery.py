@@ -1,11 +1,21 @@
 """At-least-once: work of a dead worker is run by another; a live worker keeps its long tasks."""
 
 import asyncio
+import logging
 import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
-from docket import CurrentDocket, CurrentWorker, Docket, TaskKey, Worker
+import pytest
+from docket import (
+    CurrentDocket,
+    CurrentExecution,
+    CurrentWorker,
+    Docket,
+    Execution,
+    TaskKey,
+    Worker,
+)
 
 from ..helpers import wait_until
 
@@ -47,6 +57,34 @@ async def test_tasks_of_a_worker_that_died_run_on_another_worker_after_the_timeo
     assert {name for _, name, _ in runs} == {"rescuer"}
     # Redis measures idle time in whole milliseconds: allow a few of them.
     assert all(at - taken_at >= 0.195 for _, _, at in runs), [at - taken_at for *_, at in runs]
+
+
+async def test_a_redelivered_task_says_from_which_worker_and_which_delivery_it_is(
+    docket: Docket,
+    make_worker: WorkerFactory,
+    start_worker: StartWorker,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    seen: list[tuple[int, str | None]] = []
+
+    async def job(execution: Execution = CurrentExecution()) -> None:
+        seen.append((execution.delivery, execution.redelivered_from))
+
+    await docket.add(job, key="welcome-7")()
+    await docket.add(job, key="fresh")()
+    crashed = await make_worker(name="vm#1234", redelivery_timeout=SHORT_TIMEOUT)
+    assert len(await docket.backend.read(crashed.name, 1, None)) == 1  # takes one, then dies
+    del crashed
+
+    rescuer = await make_worker(name="rescuer", redelivery_timeout=SHORT_TIMEOUT)
+    with caplog.at_level(logging.INFO, logger="docket.worker"):
+        start_worker(rescuer)
+        await wait_until(lambda: len(seen) == 2, within=5, what="both tasks to run")
+
+    assert sorted(seen, key=str) == sorted([(1, None), (2, "vm#1234")], key=str)
+    started = [r.getMessage() for r in caplog.records if r.getMessage().startswith("started")]
+    assert "started job key=welcome-7 attempt=1 (redelivered from vm#1234, delivery 2)" in started
+    assert "started job key=fresh attempt=1" in started
 
 
 async def test_a_live_worker_keeps_a_task_that_runs_longer_than_the_redelivery_timeout(
@@ -167,7 +205,7 @@ async def test_a_message_whose_workers_keep_dying_becomes_a_dead_letter(
     # Six workers in a row take the message and die without finishing it.
     assert len(await docket.backend.read("doomed-0", 10, None)) == 1
     for number in range(1, 6):
-        _, claimed = await docket.backend.claim_idle(f"doomed-{number}", 0, b"0-0", 10)
+        _, claimed, _ = await docket.backend.claim_idle(f"doomed-{number}", 0, b"0-0", 10)
         assert len(claimed) == 1
 
     rescuer = await make_worker(max_deliveries=5, redelivery_timeout=SHORT_TIMEOUT)
@@ -180,5 +218,5 @@ async def test_a_message_whose_workers_keep_dying_becomes_a_dead_letter(
     assert "delivered 7 times" in letter.reason
     assert "max_deliveries=5" in letter.reason
 
-    await docket.add(poison, key="poison-key")()
-    assert await docket.backend.backlog() == (1, 0)
+    again = await docket.add(poison, key="poison-key")()
+    assert again.scheduled  # the dead letter released the key

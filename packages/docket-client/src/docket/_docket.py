@@ -214,16 +214,27 @@ class Docket:
         """Build a call for `add_many` or `replace_many`; checked like `add`, sent later."""
         return call_builder(self, function, when, key)
 
-    async def add_many(self, calls: Iterable[Call], chunk_size: int = 1000) -> list[Execution]:
+    async def add_many(
+        self, calls: Iterable[Call], chunk_size: int = 1000, *, atomic: bool = False
+    ) -> list[Execution]:
         """Add many calls, `chunk_size` per round trip, each with `add`'s key semantics.
 
+        With `atomic`, the whole batch is one script run: every call is scheduled or none
+        is, even if Redis fails or runs out of memory (`chunk_size` does not apply).
         Returns one Execution per call, in order; ``execution.scheduled`` is False where
         the key was already pending.
         """
+        if atomic:
+            return await self._schedule_batch(calls, replace=False)
         return await self._schedule_many(calls, chunk_size, replace=False)
 
-    async def replace_many(self, calls: Iterable[Call], chunk_size: int = 1000) -> list[Execution]:
-        """Replace (or schedule) many calls, `chunk_size` per round trip, in order."""
+    async def replace_many(
+        self, calls: Iterable[Call], chunk_size: int = 1000, *, atomic: bool = False
+    ) -> list[Execution]:
+        """Replace (or schedule) many calls, `chunk_size` per round trip, in order; with
+        `atomic`, all of them or none, as in `add_many`."""
+        if atomic:
+            return await self._schedule_batch(calls, replace=True)
         return await self._schedule_many(calls, chunk_size, replace=True)
 
     async def cancel(self, key: str) -> bool:
@@ -279,6 +290,24 @@ class Docket:
             return execution
 
         return schedule
+
+    async def _schedule_batch(self, calls: Iterable[Call], *, replace: bool) -> list[Execution]:
+        batch, backend = list(calls), self.backend
+        if not batch:
+            return []
+        await check_sizes(backend, batch)
+        now = now_ms()
+        arguments = [call.schedule_args(now) for call in batch]
+        replicated = self.durability == "replicated"
+        scheduled = await self._persist(
+            f"schedule the {len(batch)} calls of an atomic batch (all of them or none)",
+            lambda resend: backend.schedule_many(
+                arguments, replace=replace, resend=resend, replicated=replicated, atomic=True
+            ),
+        )
+        for call, was_scheduled in zip(batch, scheduled, strict=True):
+            call.execution.scheduled = was_scheduled
+        return [call.execution for call in batch]
 
     async def _schedule_many(
         self, calls: Iterable[Call], chunk_size: int, *, replace: bool

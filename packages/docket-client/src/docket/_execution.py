@@ -15,11 +15,13 @@ class Execution:
     __slots__ = (
         "args",
         "attempt",
+        "delivery",
         "function",
         "function_name",
         "key",
         "kwargs",
         "message_id",
+        "redelivered_from",
         "scheduled",
         "token",
         "when_ms",
@@ -36,6 +38,11 @@ class Execution:
     message_id: bytes | None
     scheduled: bool
     """False when `add` found this call's key already pending, so it scheduled nothing."""
+    delivery: int
+    """How many times this message has been delivered to a worker: above 1 when a worker died
+    (or stopped) holding it and this one took it over."""
+    redelivered_from: str | None
+    """The worker that held this message before it was taken over, if it was."""
 
     def __init__(self) -> None:
         raise TypeError("Executions are created by docket; use Docket.add to schedule a task.")
@@ -65,6 +72,8 @@ class Execution:
         self.token = token
         self.message_id = message_id
         self.scheduled = True
+        self.delivery = 1
+        self.redelivered_from = None
         return self
 
     @property

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from docket import Execution, MessageDecodeError
-from docket._backends.redis import Message
+from docket._backends.redis import Message, Redelivery
 from docket._kernels import Envelope
 from docket._scripts import AckEntry
 from docket._speedups import decode_envelope
@@ -48,11 +48,12 @@ class Dispatcher:
         return self.worker.concurrency - len(self.running)
 
     def start(
-        self, messages: Sequence[Message], deliveries: Mapping[bytes, int] | None = None
+        self, messages: Sequence[Message], redeliveries: Mapping[bytes, Redelivery] | None = None
     ) -> None:
         """Start running each message, or settle at once those that cannot run.
 
-        `deliveries` (for reclaimed messages) counts how often each was delivered already.
+        `redeliveries` (for messages taken over from another worker) says who held each and
+        how often it has been delivered.
         """
         loop = asyncio.get_running_loop()
         for message_id, payload in messages:
@@ -71,7 +72,8 @@ class Dispatcher:
                 continue
             key, token = envelope[1], envelope[5]
             self.held[message_id] = (key, token)
-            delivered = 0 if deliveries is None else deliveries.get(message_id, 0)
+            redelivery = None if redeliveries is None else redeliveries.get(message_id)
+            delivered = 0 if redelivery is None else redelivery.delivery
             if delivered > self.worker.max_deliveries:
                 self.dead_letter(
                     message_id,
@@ -83,7 +85,7 @@ class Dispatcher:
                 )
                 continue
             try:
-                execution, arguments = self._execution(message_id, envelope)
+                execution, arguments = self._execution(message_id, envelope, redelivery)
             except MessageDecodeError as error:
                 # The key and token are known: the dead letter releases the key for new adds.
                 self.dead_letter(message_id, key, str(error), token)
@@ -104,7 +106,9 @@ class Dispatcher:
         self.counts["dead_lettered"] += 1
         self.settle(("x", message_id, key, token, reason, 0))
 
-    def _execution(self, message_id: bytes, envelope: Envelope) -> tuple[Execution | None, bytes]:
+    def _execution(
+        self, message_id: bytes, envelope: Envelope, redelivery: Redelivery | None
+    ) -> tuple[Execution | None, bytes]:
         """The execution a decoded message asks for; None when its task is unknown here."""
         _version, key, function_name, when_ms, attempt, token, arguments = envelope
         function = self.worker.docket.tasks.get(function_name)
@@ -123,6 +127,11 @@ class Dispatcher:
             token=token,
             message_id=message_id,
         )
+        if redelivery is not None:
+            execution.delivery, execution.redelivered_from = (
+                redelivery.delivery,
+                redelivery.previous,
+            )
         return execution, arguments
 
     def _unknown_task(self, message_id: bytes, key: str, name: str, token: str) -> None:

@@ -33,12 +33,22 @@ async def execute(
     plan = plan_for(function)
     verbose = logger.isEnabledFor(logging.INFO)
     if verbose:
-        logger.info(
-            "started %s key=%s attempt=%d",
-            execution.function_name,
-            execution.key,
-            execution.attempt,
-        )
+        if execution.redelivered_from is None:
+            logger.info(
+                "started %s key=%s attempt=%d",
+                execution.function_name,
+                execution.key,
+                execution.attempt,
+            )
+        else:
+            logger.info(
+                "started %s key=%s attempt=%d (redelivered from %s, delivery %d)",
+                execution.function_name,
+                execution.key,
+                execution.attempt,
+                execution.redelivered_from,
+                execution.delivery,
+            )
     started = time.perf_counter()
     resolver: Resolver | None = None
     try:

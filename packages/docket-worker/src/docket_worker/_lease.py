@@ -3,6 +3,8 @@
 import asyncio
 from typing import TYPE_CHECKING
 
+from docket._backends.redis import Redelivery
+
 if TYPE_CHECKING:
     from ._worker import Worker
 
@@ -34,12 +36,15 @@ async def sweep(worker: "Worker") -> None:
     backend = worker.docket.backend
     cursor = b"0-0"
     while not worker.stopping and (free := worker.dispatcher.free_slots()) > 0:
-        cursor, messages = await backend.claim_idle(
+        cursor, messages, redeliveries = await backend.claim_idle(
             worker.name, timeout_ms, cursor, min(free, CLAIM_BATCH)
         )
         worker.outage.recovered()
         if messages:
-            deliveries = await backend.delivery_counts([m for m, _ in messages])
-            worker.dispatcher.start(messages, deliveries)
+            unseen = [m for m, _ in messages if m not in redeliveries]
+            if unseen:  # the claim raced a change to the pending list: ask for their counts
+                for message_id, count in (await backend.delivery_counts(unseen)).items():
+                    redeliveries[message_id] = Redelivery("another worker", count)
+            worker.dispatcher.start(messages, redeliveries)
         if cursor == b"0-0":
             return

@@ -5,14 +5,15 @@ import itertools
 import logging
 import os
 import socket
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from types import TracebackType
 from typing import Self
 
 from docket import Docket, DocketConnectionError, DocketOutOfMemoryError
-from docket._backends import RedisBackend, redact_url
+from docket._backends import RedisBackend, note_worker, redact_url
 from docket._transport import out_of_memory
 from redis.exceptions import RedisError
 
@@ -98,6 +99,7 @@ class Worker:
         self._fetching: asyncio.Task[None] | None = None
         self._reader: RedisBackend | None = None
         self._subscriber: RedisBackend | None = None
+        note_worker(docket.url)
 
     def __repr__(self) -> str:
         return f"Worker(name={self.name!r}, docket={self.docket.name!r})"
@@ -146,6 +148,33 @@ class Worker:
     async def run_until_finished(self) -> None:
         """Run tasks until none is due, queued or running; future tasks are waited for."""
         await self._run(until_finished=True)
+
+    @asynccontextmanager
+    async def running(self) -> AsyncIterator[Self]:
+        """Run tasks in the background for the length of an ``async with`` block.
+
+        On leaving the block the worker stops as `stop()` does: running tasks get
+        `shutdown_timeout` to finish, the rest goes back to the docket. The worker is opened
+        here if it is not open yet. If `run_forever` fails, leaving the block raises it.
+        """
+        if self._reader is not None:
+            async with self._background():
+                yield self
+            return
+        async with self, self._background():
+            yield self
+
+    @asynccontextmanager
+    async def _background(self) -> AsyncIterator[None]:
+        run = asyncio.create_task(self.run_forever(), name=f"docket worker {self.name}")
+        try:
+            yield
+        finally:
+            self.stop()
+            try:
+                await run
+            finally:
+                self.stopping = False  # an open worker can run again after the block
 
     def stop(self) -> None:
         """Stop fetching; running tasks get `shutdown_timeout` to finish. Safe from signal

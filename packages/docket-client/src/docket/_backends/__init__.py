@@ -20,6 +20,15 @@ REDIS_SCHEMES = (
 )
 
 
+def note_worker(url: str) -> None:
+    """Tell the backend of `url` that a Worker of this process serves it (memory:// uses it
+    to warn about tasks added where nothing runs them)."""
+    if url.partition("://")[0].lower() == "memory":
+        from .memory import worker_created
+
+        worker_created(url)
+
+
 def open_backend(url: str, keys: DocketKeys) -> RedisBackend:
     """Create the backend for a docket URL."""
     scheme = url.partition("://")[0].lower()
@@ -36,4 +45,4 @@ def open_backend(url: str, keys: DocketKeys) -> RedisBackend:
     )
 
 
-__all__ = ["RedisBackend", "open_backend", "redact_url"]
+__all__ = ["RedisBackend", "note_worker", "open_backend", "redact_url"]

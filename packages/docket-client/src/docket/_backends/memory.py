@@ -6,14 +6,42 @@ process shares one engine.
 """
 
 import asyncio
+import logging
+from collections.abc import Sequence
 from typing import Any
 
 from redis.asyncio import Redis
 
+from .._scripts import ScheduleArgs
 from .._transport import ClientTransport, Transport
 from .redis import Message, RedisBackend
 
+logger = logging.getLogger("docket")
+
 _servers: dict[str, Any] = {}
+_served: set[str] = set()
+"""memory:// URLs a Worker of this process was created for."""
+_warned: set[str] = set()
+
+
+def worker_created(url: str) -> None:
+    """Note that a Worker of this process runs the tasks of memory:// docket `url`."""
+    _served.add(url)
+
+
+def _warn_if_unserved(url: str, docket: str) -> None:
+    """Say once per URL that a task was added where no worker of this process runs it yet."""
+    if url in _served or url in _warned:
+        return
+    _warned.add(url)
+    logger.warning(
+        "a task was added to docket %r on %s, but no Worker exists in this process: "
+        "memory:// lives inside this one process, so only a Worker created here can run it (a "
+        "`docket worker` process cannot see it). Create a Worker on this docket in this "
+        "process (`async with worker.running():`), or use a redis:// URL.",
+        docket,
+        url,
+    )
 
 
 def _server(url: str) -> Any:
@@ -42,6 +70,28 @@ class MemoryBackend(RedisBackend):
 
         client: Redis = fakeredis.FakeAsyncRedis(server=_server(self.url))
         return client
+
+    async def schedule(
+        self, call: ScheduleArgs, *, replace: bool, resend: bool = False, replicated: bool = False
+    ) -> bool:
+        scheduled = await super().schedule(call, replace=replace, resend=resend)
+        _warn_if_unserved(self.url, self.keys.name)
+        return scheduled
+
+    async def schedule_many(
+        self,
+        calls: Sequence[ScheduleArgs],
+        *,
+        replace: bool,
+        resend: bool = False,
+        replicated: bool = False,
+        atomic: bool = False,
+    ) -> list[bool]:
+        scheduled = await super().schedule_many(
+            calls, replace=replace, resend=resend, atomic=atomic
+        )
+        _warn_if_unserved(self.url, self.keys.name)
+        return scheduled
 
     async def read(self, consumer: str, count: int, block_ms: int | None) -> list[Message]:
         # The engine answers without ever suspending, so a worker whose tasks finish at once

@@ -1,7 +1,7 @@
 """The Redis backend: each docket operation is one script call or one command."""
 
 from collections.abc import AsyncIterator, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from redis.asyncio import BlockingConnectionPool, Redis
 from redis.asyncio.retry import Retry
@@ -16,6 +16,15 @@ from ._locate import located_pool
 from ._multiplex import DEFAULT_CONNECT_TIMEOUT, RESP, Multiplexer
 
 Message = tuple[bytes, bytes | None]
+
+
+class Redelivery(NamedTuple):
+    """Of a message taken over from another worker: who held it, and its delivery count."""
+
+    previous: str
+    delivery: int
+
+
 """(stream message id, envelope bytes or None when the entry has no payload)."""
 
 DEFAULT_MAX_CONNECTIONS = 8
@@ -123,10 +132,12 @@ class RedisBackend:
         replace: bool,
         resend: bool = False,
         replicated: bool = False,
+        atomic: bool = False,
     ) -> list[bool]:
+        """One script per call, pipelined; `atomic`: one script for all (all or none)."""
         replicated = replicated and self.replicas
         return await self.scripts.schedule_many(
-            calls, replace=replace, resend=resend, replicated=replicated
+            calls, replace=replace, resend=resend, replicated=replicated, atomic=atomic
         )
 
     async def cancel(self, key: str, token: str, *, resend: bool = False) -> bool:
@@ -171,13 +182,28 @@ class RedisBackend:
 
     async def claim_idle(
         self, consumer: str, min_idle_ms: int, cursor: bytes, count: int
-    ) -> tuple[bytes, list[Message]]:
-        """Claim messages idle for `min_idle_ms` (their worker died), walking the PEL by cursor."""
+    ) -> tuple[bytes, list[Message], dict[bytes, Redelivery]]:
+        """Claim messages idle for `min_idle_ms` (their worker died), walking the PEL by cursor.
+
+        Also returns, per claimed message, who held it and how often it has been delivered
+        now: an XPENDING of the same range runs just before the claim, in the same write.
+        """
         k = self.keys
-        reply: Any = await self.transport.execute(
-            "XAUTOCLAIM", k.stream, k.group, consumer, min_idle_ms, cursor, "COUNT", count
+        pending, claimed = await self.transport.execute_many(
+            [
+                ("XPENDING", k.stream, k.group, "IDLE", min_idle_ms, cursor, "+", count),
+                ("XAUTOCLAIM", k.stream, k.group, consumer, min_idle_ms, cursor, "COUNT", count),
+            ]
         )
-        return reply[0], parse_stream_reply(reply[1])
+        for reply in (pending, claimed):
+            if isinstance(reply, Exception):
+                raise reply
+        # [[id, consumer, idle ms, times delivered]]; the claim delivers each once more.
+        holders = {
+            entry[0]: Redelivery(entry[1].decode(errors="replace"), int(entry[3]) + 1)
+            for entry in pending
+        }
+        return claimed[0], parse_stream_reply(claimed[1]), holders
 
     async def renew(self, consumer: str, message_ids: Sequence[bytes]) -> None:
         """Reset the idle time of messages this worker still holds (its lease)."""

@@ -59,6 +59,7 @@ class Script:
 
 
 SCHEDULE = Script.load("schedule.lua", prelude=True)
+SCHEDULE_BATCH = Script.load("schedule_batch.lua", prelude=True)
 CANCEL = Script.load("cancel.lua", prelude=True)
 REQUEUE = Script.load("requeue.lua", prelude=True)
 MOVE_DUE = Script.load("move_due.lua")
@@ -113,12 +114,16 @@ class Scripts:
         replace: bool,
         resend: bool = False,
         replicated: bool = False,
+        atomic: bool = False,
     ) -> list[bool]:
         """Schedule many executions in one round trip; True for each that was scheduled.
 
         `replicated`: a WAIT for one replica follows in the same write, and NotReplicatedError
-        is raised when none confirmed the writes within REPLICATION_TIMEOUT_MS.
+        is raised when none confirmed the writes within REPLICATION_TIMEOUT_MS. `atomic`: all
+        of them in one script run, so all or none (see schedule_batch.lua).
         """
+        if atomic:
+            return await self._schedule_batch(calls, replace, resend, replicated)
         commands = [self._schedule_command(call, replace, resend) for call in calls]
         replies = await self._send_scripts(commands, replicated)
         if any(isinstance(reply, NoScriptError) for reply in replies):
@@ -131,6 +136,25 @@ class Scripts:
             if isinstance(reply, Exception):
                 raise reply
         return [bool(reply) for reply in replies]
+
+    async def _schedule_batch(
+        self, calls: Sequence[ScheduleArgs], replace: bool, resend: bool, replicated: bool
+    ) -> list[bool]:
+        k = self._keys
+        arguments: list[Any] = ["replace" if replace else "add", k.group, k.wake]
+        arguments.append("1" if resend else "0")
+        for key, token, when_ms, payload, immediate, new_key in calls:
+            arguments += (key, token, when_ms, payload, "1" if immediate else "0")
+            arguments.append("1" if new_key else "0")
+        keys = [k.stream, k.queue, *(k.task(call[0]) for call in calls)]
+        command = ("EVALSHA", SCHEDULE_BATCH.sha, len(keys), *keys, *arguments)
+        [reply] = await self._send_scripts([command], replicated)
+        if isinstance(reply, NoScriptError):
+            await self._transport.execute("SCRIPT", "LOAD", SCHEDULE_BATCH.source)
+            [reply] = await self._send_scripts([command], replicated)
+        if isinstance(reply, Exception):
+            raise reply
+        return [bool(scheduled) for scheduled in reply]
 
     async def _send_scripts(self, commands: list[tuple[Any, ...]], replicated: bool) -> list[Any]:
         if not replicated:

@@ -50,7 +50,9 @@ end
 -- it is due, else parked in the queue (and the schedulers woken if it is now the earliest).
 -- `fresh` says the task hash cannot exist (a key made up just now), which saves clearing it.
 local function put(stream, queue, task, key, token, payload, when, due, wake, fresh)
-  if not fresh then
+  -- DEL only a hash that exists: a script's first write is where Redis refuses it at
+  -- maxmemory, and a DEL of nothing would be that first write and let the rest through.
+  if not fresh and redis.call('EXISTS', task) == 1 then
     redis.call('DEL', task)
   end
   if due then
