@@ -54,7 +54,7 @@ async def main() -> None:
     url = os.environ.get("DOCKET_URL", "memory://quickstart")
     name = f"quickstart-{uuid.uuid4().hex[:8]}"
     say(f"docket {name!r} on {url.split('@')[-1]}")
-    async with Docket(name=name, url=url) as docket:
+    async with Docket(name=name, url=url) as docket, Worker(docket, concurrency=10) as worker:
         await docket.add(send_welcome_email)(12345, "Jane Smith")
 
         soon = now() + timedelta(milliseconds=300)
@@ -73,9 +73,8 @@ async def main() -> None:
         await docket.add(faily)()
         await docket.add(poll_for_changes, key="poll-inbox")(3)
 
-        async with Worker(docket, concurrency=10) as worker:
-            await worker.run_until_finished()
-            stats = worker.statistics()
+        await worker.run_until_finished()
+        stats = worker.statistics()
     say(f"done: {stats.succeeded} succeeded, {stats.retried} retried, {stats.failed} failed")
 
 

@@ -21,6 +21,7 @@ def run_quickstart(**environment: str) -> str:
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+    assert "no Worker exists" not in result.stderr  # its worker is created before the adds
     return result.stdout
 
 

@@ -15,7 +15,7 @@ def warnings_in(caplog: pytest.LogCaptureFixture) -> list[str]:
     return [
         r.getMessage()
         for r in caplog.records
-        if r.name == "docket" and r.levelno == logging.WARNING and "no Worker" in r.getMessage()
+        if r.name == "docket.client" and r.levelno == logging.WARNING and "no Worker" in r.getMessage()
     ]
 
 
@@ -23,7 +23,7 @@ async def test_adding_with_no_worker_in_the_process_warns_once(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     url = f"memory://{uuid.uuid4().hex}"
-    with caplog.at_level(logging.WARNING, logger="docket"):
+    with caplog.at_level(logging.WARNING, logger="docket.client"):
         async with Docket("orders", url) as docket:
             await docket.add(task)()
             await docket.add_many([docket.call(task)(), docket.call(task)()])
@@ -39,7 +39,7 @@ async def test_no_warning_once_a_worker_exists_in_the_process(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     url = f"memory://{uuid.uuid4().hex}"
-    with caplog.at_level(logging.WARNING, logger="docket"):
+    with caplog.at_level(logging.WARNING, logger="docket.client"):
         async with Docket("orders", url) as docket:
             docket.register(task)
             async with Worker(docket).running():
@@ -51,7 +51,7 @@ async def test_no_warning_once_a_worker_exists_in_the_process(
 
 
 async def test_a_redis_docket_never_warns(redis_url: str, caplog: pytest.LogCaptureFixture) -> None:
-    with caplog.at_level(logging.WARNING, logger="docket"):
+    with caplog.at_level(logging.WARNING, logger="docket.client"):
         async with Docket(f"orders-{uuid.uuid4().hex}", redis_url) as docket:
             await docket.add(task)()
 

@@ -15,7 +15,8 @@ from ._resolve import Resolver, plan_for
 if TYPE_CHECKING:
     from ._worker import Worker
 
-logger = logging.getLogger("docket.worker")
+logger = logging.getLogger("docket.worker.tasks")
+"""The per-task "started" and "finished" lines (INFO): quiet it alone to drop them."""
 
 
 async def execute(

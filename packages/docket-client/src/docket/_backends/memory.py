@@ -16,7 +16,7 @@ from .._scripts import ScheduleArgs
 from .._transport import ClientTransport, Transport
 from .redis import Message, RedisBackend
 
-logger = logging.getLogger("docket")
+logger = logging.getLogger("docket.client")
 
 _servers: dict[str, Any] = {}
 _served: set[str] = set()
