@@ -55,6 +55,7 @@ def test_python_dash_m_docket_without_docket_cli_says_to_add_it() -> None:
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == {"code": 1, "loaded": []}
     assert result.stderr.splitlines() == [
-        "Error: `python -m docket` needs the docket-cli package: `uv add docket-cli` "
-        "(or pip install docket-cli)."
+        "Error: `python -m docket` needs the docket-cli package, which is not installed: "
+        "install it from docket's repository or its built wheels (docket's README, "
+        "'Installing'); the docket-cli on PyPI is an unrelated project."
     ]

@@ -1,4 +1,4 @@
-"""A task added to a memory:// docket that no worker of this process serves is warned about once."""
+"""A task added to a memory:// docket that no worker of this process serves: warned once."""
 
 import logging
 import uuid
@@ -15,7 +15,9 @@ def warnings_in(caplog: pytest.LogCaptureFixture) -> list[str]:
     return [
         r.getMessage()
         for r in caplog.records
-        if r.name == "docket.client" and r.levelno == logging.WARNING and "no Worker" in r.getMessage()
+        if r.name == "docket.client"
+        and r.levelno == logging.WARNING
+        and "no Worker" in r.getMessage()
     ]
 
 

@@ -118,7 +118,8 @@ def test_importing_worker_without_docket_worker_says_to_add_it() -> None:
     assert len(errors) == 2
     for message in errors:
         assert "docket-worker" in message
-        assert "uv add docket-worker" in message
+        assert "not installed" in message
+        assert "'Installing'" in message  # where the README says how
 
 
 def test_a_client_only_install_can_still_schedule_work() -> None:

@@ -87,8 +87,9 @@ def __getattr__(name: str) -> Any:
             from docket_worker import Worker
         except ImportError as error:
             raise ImportError(
-                "docket.Worker needs the docket-worker package: `uv add docket-worker` "
-                "(or pip install docket-worker)."
+                "docket.Worker needs the docket-worker package, which is not installed: "
+                "install it from docket's repository or its built wheels (docket's README, "
+                "'Installing'); docket is not published on PyPI."
             ) from error
         globals()["Worker"] = Worker
         return Worker

@@ -8,8 +8,9 @@ def main() -> None:
     # docket-cli (and Typer) is imported only here, never by `import docket`.
     if importlib.util.find_spec("docket_cli") is None:
         print(
-            "Error: `python -m docket` needs the docket-cli package: `uv add docket-cli` "
-            "(or pip install docket-cli).",
+            "Error: `python -m docket` needs the docket-cli package, which is not installed: "
+            "install it from docket's repository or its built wheels (docket's README, "
+            "'Installing'); the docket-cli on PyPI is an unrelated project.",
             file=sys.stderr,
         )
         raise SystemExit(1)

@@ -49,8 +49,8 @@ def _server(url: str) -> Any:
         import fakeredis
     except ImportError as error:
         raise ImportError(
-            "memory:// needs the embedded engine: `uv add 'docket-client[memory]'` "
-            "(or pip install 'docket-client[memory]')."
+            "memory:// needs its embedded engine, fakeredis with Lua: `uv add 'fakeredis[lua]'` "
+            "(what docket-client's memory extra installs)."
         ) from error
     if url not in _servers:
         _servers[url] = fakeredis.FakeServer()
