@@ -69,5 +69,6 @@ async def test_asking_for_uvloop_without_it_is_one_line_naming_the_extra(
 
     assert await worker.wait_for_exit() == 1, worker.log()
     assert worker.log().strip().splitlines() == [
-        "Error: --loop uvloop needs the uvloop package: `uv add 'docket-cli[uvloop]'`."
+        "Error: --loop uvloop needs the uvloop package: `uv add uvloop` "
+        "(docket-cli's uvloop extra)."
     ]

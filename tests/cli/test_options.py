@@ -12,7 +12,7 @@ import docket
 import docket_cli._logging
 import pytest
 from docket import Docket
-from docket_cli import app as app_module
+from docket_cli import _run
 from docket_cli._loops import EventLoop
 from docket_cli._run import WorkerSettings
 from docket_cli.app import app
@@ -32,7 +32,7 @@ def captured(monkeypatch: pytest.MonkeyPatch) -> Captured:
         logging.getLogger("docket.cli").info("fake worker ran")
         return 0
 
-    monkeypatch.setattr(app_module, "run_worker", fake_run_worker)
+    monkeypatch.setattr(_run, "run_worker", fake_run_worker)
     return seen
 
 

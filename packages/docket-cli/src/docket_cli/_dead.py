@@ -1,22 +1,17 @@
-"""`docket dead ls | requeue | purge`: look at and act on messages no worker could run."""
+"""`docket dead ls | requeue | purge`: look at and act on messages no worker could run.
 
-import asyncio
+docket (and with it redis) is imported inside the commands, so their help stays quick.
+"""
+
 from collections.abc import Awaitable, Callable
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from docket import Docket
-from docket._urls import redact_url
 
-from ._options import (
-    DEFAULT_DOCKET,
-    DEFAULT_URL,
-    DocketOption,
-    UrlOption,
-    fail,
-    opening_error,
-    opening_failure,
-)
+from ._options import DEFAULT_DOCKET, DEFAULT_URL, DocketOption, UrlOption, fail
+
+if TYPE_CHECKING:
+    from docket import Docket
 
 dead_app = typer.Typer(
     name="dead",
@@ -25,8 +20,13 @@ dead_app = typer.Typer(
 )
 
 
-def on_docket[T](name: str, url: str, action: Callable[[Docket], Awaitable[T]]) -> T:
+def on_docket[T](name: str, url: str, action: Callable[["Docket"], Awaitable[T]]) -> T:
     """Open the docket, run `action` on it, close it; one-line error if Redis is unreachable."""
+    import asyncio
+
+    from docket import Docket
+
+    from ._opening import opening_error, opening_failure
 
     async def run() -> T:
         async with Docket(name=name, url=url) as docket:
@@ -97,6 +97,8 @@ def purge(
     Asks for confirmation first, unless --yes.
     """
     if not yes:
+        from docket._urls import redact_url
+
         typer.confirm(
             f"Delete every dead letter of docket {docket!r} at {redact_url(url)}?", abort=True
         )

@@ -1,12 +1,17 @@
-"""The event loop `docket worker` runs on: uvloop when it is installed, else asyncio's own."""
+"""The event loop `docket worker` runs on: uvloop when it is installed, else asyncio's own.
 
-import asyncio
+asyncio and uvloop are imported only when a loop is made, not for `docket --help`.
+"""
+
 import enum
 import importlib.util
 from collections.abc import Callable, Coroutine
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ._options import fail
+
+if TYPE_CHECKING:
+    import asyncio
 
 
 class EventLoop(enum.StrEnum):
@@ -14,7 +19,7 @@ class EventLoop(enum.StrEnum):
     ASYNCIO = "asyncio"
 
 
-LoopFactory = Callable[[], asyncio.AbstractEventLoop]
+LoopFactory = Callable[[], "asyncio.AbstractEventLoop"]
 
 
 def uvloop_available() -> bool:
@@ -32,11 +37,13 @@ def loop_factory(loop: EventLoop) -> LoopFactory | None:
     try:
         import uvloop
     except ImportError:
-        fail("--loop uvloop needs the uvloop package: `uv add 'docket-cli[uvloop]'`.")
+        fail("--loop uvloop needs the uvloop package: `uv add uvloop` (docket-cli's uvloop extra).")
     return uvloop.new_event_loop
 
 
 def run_on[T](factory: LoopFactory | None, main: Coroutine[Any, Any, T]) -> T:
     """Run `main` to completion on a new loop made by `factory`."""
+    import asyncio
+
     with asyncio.Runner(loop_factory=factory) as runner:
         return runner.run(main)

@@ -21,8 +21,9 @@ from docket._speedups import IMPLEMENTATION, REASON
 from docket._urls import redact_url
 
 from ._durations import format_duration
-from ._loops import EventLoop
-from ._options import fail, opening_error, opening_failure
+from ._loops import EventLoop, LoopFactory, run_on
+from ._opening import opening_error, opening_failure
+from ._options import fail
 
 logger = logging.getLogger("docket.cli")
 
@@ -50,6 +51,17 @@ class WorkerSettings:
     max_deliveries: int
     until_finished: bool
     loop: EventLoop
+
+
+def run(settings: WorkerSettings, factory: LoopFactory | None) -> int:
+    """Open the docket, register its task collections and run a worker on the loop `factory`
+    makes; returns the exit status (or exits 1 with one line if the docket cannot be used)."""
+    try:
+        opened = Docket(name=settings.docket, url=settings.url)
+    except DocketError as error:  # a docket name that cannot be used
+        fail(str(error))
+    load_tasks(opened, settings.tasks)
+    return run_on(factory, run_worker(settings, opened))
 
 
 def load_tasks(docket: Docket, paths: Sequence[str]) -> None:

@@ -4,7 +4,6 @@ Everything users import comes from here. ``Worker`` lives in the docket-worker p
 imported on first use, so a web server that installs only docket-client never loads it.
 """
 
-import importlib.metadata
 import importlib.util
 from typing import TYPE_CHECKING, Any
 
@@ -33,7 +32,7 @@ from ._markers import TaskLogger as TaskLogger
 if TYPE_CHECKING:
     from docket_worker import Worker as Worker
 
-__version__ = importlib.metadata.version("docket-client")
+__version__: str  # read from the installed metadata on first use (importlib.metadata is slow)
 
 for _exported in (
     Call,
@@ -82,6 +81,11 @@ __all__ = sorted(_CLIENT_NAMES + (["Worker"] if _HAS_WORKER else []))
 
 
 def __getattr__(name: str) -> Any:
+    if name == "__version__":
+        import importlib.metadata
+
+        version = globals()["__version__"] = importlib.metadata.version("docket-client")
+        return version
     if name == "Worker":
         try:
             from docket_worker import Worker
