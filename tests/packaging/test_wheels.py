@@ -350,3 +350,39 @@ def test_the_speedups_wheel_installs_the_compiled_kernels(full_venv: Venv, dist:
     assert report["file"].startswith(str(full_venv.path) + os.sep)
     assert report["file"].endswith(".so")
     assert report["implementation"] == "cython"
+
+
+def test_the_installed_docket_worker_runs_tasks_from_redis(
+    cli_venv: Venv, redis_url: str, tmp_path: Path
+) -> None:
+    (tmp_path / "smoke_tasks.py").write_text(
+        textwrap.dedent(
+            """
+            async def greet(name: str) -> None:
+                print(f"hello, {name}", flush=True)
+
+            tasks = [greet]
+            """
+        )
+    )
+    name = f"wheels-{os.getpid()}-{tmp_path.name}"
+    schedule = textwrap.dedent(
+        f"""
+        import asyncio
+        from docket import Docket
+        from smoke_tasks import greet
+
+        async def main() -> None:
+            async with Docket({name!r}, {redis_url!r}) as docket:
+                await docket.add(greet)("wheels")
+
+        asyncio.run(main())
+        """
+    )
+    run([str(cli_venv.python), "-c", schedule], cwd=tmp_path)
+    worker = [str(cli_venv.path / "bin" / "docket"), "worker", "--tasks", "smoke_tasks:tasks"]
+    worker += ["--url", redis_url, "--docket", name, "--until-finished"]
+    done = run(worker, cwd=tmp_path, timeout=60)
+
+    assert "hello, wheels" in done.stdout
+    assert "finished greet" in done.stderr
