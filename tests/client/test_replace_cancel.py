@@ -145,7 +145,7 @@ async def test_cancel_a_second_time_returns_false(docket: Docket) -> None:
     assert await docket.cancel("followup") is False
 
 
-async def test_cancel_of_a_running_task_returns_false_and_lets_it_finish(
+async def test_cancel_with_running_finish_lets_a_running_task_finish_and_returns_false(
     docket: Docket, worker: Worker
 ) -> None:
     release = asyncio.Event()
@@ -159,7 +159,7 @@ async def test_cancel_of_a_running_task_returns_false_and_lets_it_finish(
     done = asyncio.create_task(worker.run_until_finished())
     await wait_until(lambda: worker.statistics().running == 1, what="the task to start")
 
-    cancelled = await docket.cancel("slow")
+    cancelled = await docket.cancel("slow", running="finish")
     release.set()
     await asyncio.wait_for(done, timeout=10)
 
@@ -182,7 +182,7 @@ async def test_cancel_while_running_stops_the_tasks_remaining_retries(
     done = asyncio.create_task(worker.run_until_finished())
     await wait_until(lambda: attempts == [1], what="the first attempt to start")
 
-    await docket.cancel("flaky")
+    await docket.cancel("flaky", running="finish")
     release.set()
     await asyncio.wait_for(done, timeout=10)
 

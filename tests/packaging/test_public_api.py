@@ -12,6 +12,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 PUBLIC_NAMES = [
     "Call",
+    "Cron",
     "CurrentDocket",
     "CurrentExecution",
     "CurrentWorker",
@@ -27,11 +28,13 @@ PUBLIC_NAMES = [
     "InvalidTaskError",
     "MessageDecodeError",
     "MessageTooLargeError",
+    "Perpetual",
     "Retry",
     "SerializationError",
     "TaskArgument",
     "TaskKey",
     "TaskLogger",
+    "Timeout",
     "Worker",
 ]
 

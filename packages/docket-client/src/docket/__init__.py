@@ -8,6 +8,7 @@ import importlib.util
 from typing import TYPE_CHECKING, Any
 
 from ._calls import Call as Call
+from ._cron import Cron as Cron
 from ._dead import DeadLetter as DeadLetter
 from ._docket import Docket as Docket
 from ._errors import DocketConnectionError as DocketConnectionError
@@ -28,6 +29,8 @@ from ._markers import Retry as Retry
 from ._markers import TaskArgument as TaskArgument
 from ._markers import TaskKey as TaskKey
 from ._markers import TaskLogger as TaskLogger
+from ._perpetual import Perpetual as Perpetual
+from ._timeout import Timeout as Timeout
 
 if TYPE_CHECKING:
     from docket_worker import Worker as Worker
@@ -47,13 +50,17 @@ for _exported in (
     InvalidTaskError,
     MessageDecodeError,
     MessageTooLargeError,
+    Perpetual,
     Retry,
     SerializationError,
+    Timeout,
+    Cron,
 ):
     _exported.__module__ = "docket"
 
 _CLIENT_NAMES = [
     "Call",
+    "Cron",
     "CurrentDocket",
     "CurrentExecution",
     "CurrentWorker",
@@ -69,11 +76,13 @@ _CLIENT_NAMES = [
     "InvalidTaskError",
     "MessageDecodeError",
     "MessageTooLargeError",
+    "Perpetual",
     "Retry",
     "SerializationError",
     "TaskArgument",
     "TaskKey",
     "TaskLogger",
+    "Timeout",
 ]
 _HAS_WORKER = importlib.util.find_spec("docket_worker") is not None
 

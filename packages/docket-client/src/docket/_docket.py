@@ -28,6 +28,14 @@ FAILOVER_PAUSE = 0.2
 """Seconds between tries to open a docket on a cluster or Sentinel set-up mid-failover."""
 Durability = Literal["local", "replicated"]
 DURABILITIES: tuple[Durability, ...] = ("local", "replicated")
+Running = Literal["cancel", "finish"]
+"""What `cancel` or `replace` does to a running copy of the key: stop it, or let it finish."""
+RUNNING: tuple[Running, ...] = ("cancel", "finish")
+
+
+def _check_running(method: str, running: str) -> None:
+    if running not in RUNNING:
+        raise ValueError(f"{method}(running={running!r}) is not one of {', '.join(RUNNING)}.")
 
 
 class Docket:
@@ -182,17 +190,31 @@ class Docket:
 
     @overload
     def replace[**P](
-        self, function: Callable[P, Awaitable[None]], when: datetime, key: str
+        self,
+        function: Callable[P, Awaitable[None]],
+        when: datetime,
+        key: str,
+        running: Running = "finish",
     ) -> Callable[P, Awaitable[Execution]]: ...
     @overload
     def replace(
-        self, function: str, when: datetime, key: str
+        self, function: str, when: datetime, key: str, running: Running = "finish"
     ) -> Callable[..., Awaitable[Execution]]: ...
     def replace(
-        self, function: Callable[..., Awaitable[None]] | str, when: datetime, key: str
+        self,
+        function: Callable[..., Awaitable[None]] | str,
+        when: datetime,
+        key: str,
+        running: Running = "finish",
     ) -> Callable[..., Awaitable[Execution]]:
-        """Schedule a call under `key`, replacing the pending one with that key, if any."""
-        return self._prepare(function, when, key, replace=True)
+        """Schedule a call under `key`, replacing the pending one with that key, if any.
+
+        A copy of the key that is already running finishes (``running="finish"``), or is
+        cancelled on its worker (``running="cancel"``); either way it no longer retries or
+        perpetuates itself.
+        """
+        _check_running("replace", running)
+        return self._prepare(function, when, key, replace=True, running=running)
 
     @overload
     def call[**P](
@@ -237,15 +259,19 @@ class Docket:
             return await self._schedule_batch(calls, replace=True)
         return await self._schedule_many(calls, chunk_size, replace=True)
 
-    async def cancel(self, key: str) -> bool:
-        """Cancel the pending execution with `key`; True if there was one.
+    async def cancel(self, key: str, running: Running = "cancel") -> bool:
+        """Cancel the pending execution with `key` and stop a running copy on whichever
+        worker runs it (recorded as cancelled, not retried); True if there was either.
 
-        An execution that is already running finishes.
+        ``running="finish"`` lets a running copy finish instead (it no longer retries or
+        perpetuates itself).
         """
         check_task_key(key)
+        _check_running("cancel", running)
         backend, token = self.backend, os.urandom(8).hex()
         return await self._persist(
-            f"cancel key={key}", lambda resend: backend.cancel(key, token, resend=resend)
+            f"cancel key={key}",
+            lambda resend: backend.cancel(key, token, running=running, resend=resend),
         )
 
     # -- dead letters ----------------------------------------------------------------------------
@@ -272,6 +298,7 @@ class Docket:
         key: str | None,
         *,
         replace: bool,
+        running: Running = "finish",
     ) -> Callable[..., Awaitable[Execution]]:
         build = call_builder(self, function, when, key)
 
@@ -284,7 +311,11 @@ class Docket:
             execution.scheduled = await self._persist(
                 f"schedule {execution.function_name} (key={execution.key})",
                 lambda resend: backend.schedule(
-                    arguments, replace=replace, resend=resend, replicated=replicated
+                    arguments,
+                    replace=replace,
+                    resend=resend,
+                    replicated=replicated,
+                    running=running,
                 ),
             )
             return execution

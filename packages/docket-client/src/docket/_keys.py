@@ -22,6 +22,8 @@ class DocketKeys:
     queue: str
     dead: str
     wake: str
+    cancel: str
+    """Channel of the notices that tell workers to stop a running task (cancel, replace)."""
     task_prefix: str
     workers: str
     group: str = CONSUMER_GROUP
@@ -41,6 +43,7 @@ class DocketKeys:
             queue=f"{tag}:queue",
             dead=f"{tag}:dead",
             wake=f"{tag}:wake",
+            cancel=f"{tag}:cancel",
             task_prefix=f"{tag}:task:",
             workers=f"{tag}:workers",
         )

@@ -72,7 +72,8 @@ class Acks:
             held.pop(entry[1], None)
         for key in result.skipped:
             logger.warning(
-                "retry of key=%s skipped: the key was replaced or cancelled meanwhile", key
+                "retry or next run of key=%s skipped: the key was replaced or cancelled meanwhile",
+                key,
             )
         for key in result.buried:
             worker.dispatcher.counts["dead_lettered"] += 1

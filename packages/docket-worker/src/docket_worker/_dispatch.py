@@ -14,6 +14,7 @@ from docket._time import now_ms, timedelta_to_ms
 from docket._wire import unpack_arguments
 
 from ._acks import Acks
+from ._cancels import CancelRequests
 from ._execute import execute
 
 if TYPE_CHECKING:
@@ -40,7 +41,14 @@ class Dispatcher:
         self.running: set[asyncio.Task[None]] = set()
         self.slot_freed = asyncio.Event()
         self.acks = Acks(worker)
-        self.counts = {"succeeded": 0, "failed": 0, "retried": 0, "dead_lettered": 0}
+        self.counts = {
+            "succeeded": 0,
+            "failed": 0,
+            "retried": 0,
+            "cancelled": 0,
+            "dead_lettered": 0,
+        }
+        self.cancel_requests = CancelRequests()
         self.stop_request: BaseException | None = None
         """What a task raised to stop the worker (KeyboardInterrupt, SystemExit)."""
 
@@ -58,31 +66,15 @@ class Dispatcher:
         loop = asyncio.get_running_loop()
         for message_id, payload in messages:
             self.held[message_id] = None
-            if not payload:
-                if payload is None:
-                    # The entry was deleted while pending: there is nothing left to run.
-                    self.settle(("a", message_id, "", "", b"", 0))
-                else:
-                    self.dead_letter(message_id, "", NO_ENVELOPE_REASON)
-                continue
-            try:
-                envelope = decode_envelope(payload)
-            except MessageDecodeError as error:
-                self.dead_letter(message_id, "", str(error))
+            envelope = self._envelope(message_id, payload)
+            if envelope is None:
                 continue
             key, token = envelope[1], envelope[5]
             self.held[message_id] = (key, token)
             redelivery = None if redeliveries is None else redeliveries.get(message_id)
-            delivered = 0 if redelivery is None else redelivery.delivery
-            if delivered > self.worker.max_deliveries:
-                self.dead_letter(
-                    message_id,
-                    key,
-                    f"delivered {delivered} times without finishing (its worker died or hung "
-                    f"each time; the limit is max_deliveries={self.worker.max_deliveries}): fix "
-                    "the task, then requeue this letter",
-                    token,
-                )
+            if redelivery is not None and self._delivered_too_often(
+                message_id, redelivery, key, token
+            ):
                 continue
             try:
                 execution, arguments = self._execution(message_id, envelope, redelivery)
@@ -94,12 +86,53 @@ class Dispatcher:
                 continue
             if self.worker.stopping:
                 continue  # a task of this batch asked to stop: the rest is handed back
+            if self.cancel_requests.early and self._cancelled_early(execution):
+                continue
             # Started eagerly: the task runs up to its first await right here, so one that
             # never waits is done without a trip through the event loop.
             task = asyncio.Task(self._run(execution, arguments), loop=loop, eager_start=True)
             if not task.done():
                 self.running.add(task)
                 task.add_done_callback(self._task_done)
+
+    def _envelope(self, message_id: bytes, payload: bytes | None) -> Envelope | None:
+        """The decoded envelope of a message, or None once a message without one is settled."""
+        if payload is None:  # the entry was deleted while pending: nothing is left to run
+            self.settle(("a", message_id, "", "", b"", 0))
+            return None
+        if not payload:
+            self.dead_letter(message_id, "", NO_ENVELOPE_REASON)
+            return None
+        try:
+            return decode_envelope(payload)
+        except MessageDecodeError as error:
+            self.dead_letter(message_id, "", str(error))
+            return None
+
+    def _delivered_too_often(
+        self, message_id: bytes, redelivery: Redelivery, key: str, token: str
+    ) -> bool:
+        """Dead-letter a message whose workers keep dying (or hanging) while they run it."""
+        delivered, limit = redelivery.delivery, self.worker.max_deliveries
+        if delivered <= limit:
+            return False
+        self.dead_letter(
+            message_id,
+            key,
+            f"delivered {delivered} times without finishing (its worker died or hung each "
+            f"time; the limit is max_deliveries={limit}): fix the task, then requeue this letter",
+            token,
+        )
+        return True
+
+    def _cancelled_early(self, execution: Execution) -> bool:
+        """Settle, without running it, an execution whose cancel notice came first."""
+        if not self.cancel_requests.came_early(execution.token):
+            return False
+        assert execution.message_id is not None
+        self.counts["cancelled"] += 1
+        self.settle(("a", execution.message_id, execution.key, execution.token, b"", 0))
+        return True
 
     def dead_letter(self, message_id: bytes, key: str, reason: str, token: str = "") -> None:
         logger.error("dead-lettered message %s (key=%s): %s", message_id.decode(), key, reason)
@@ -153,7 +186,14 @@ class Dispatcher:
         self.settle(("u", message_id, key, token, reason, now_ms() + again_ms))
 
     async def _run(self, execution: Execution, arguments: bytes) -> None:
-        result = await execute(self.worker, execution, arguments)
+        task = asyncio.current_task()
+        assert task is not None
+        requests = self.cancel_requests
+        requests.track(execution.token, task)
+        try:
+            result = await execute(self.worker, execution, arguments)
+        finally:
+            requests.untrack(execution.token, task)
         if result is not None:  # None: held, so handed back when the worker stops
             outcome, entry = result
             self.counts[outcome] += 1

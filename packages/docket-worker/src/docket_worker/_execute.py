@@ -9,7 +9,9 @@ from typing import TYPE_CHECKING
 from docket import Execution
 from docket._scripts import AckEntry
 
-from ._outcome import Outcome, failed, hands_back
+from ._deadline import run_within
+from ._outcome import Outcome, cancelled_by_request, failed, hands_back
+from ._perpetuate import next_run
 from ._resolve import Resolver, plan_for
 
 if TYPE_CHECKING:
@@ -30,26 +32,10 @@ async def execute(
     """
     function = execution.function
     assert function is not None
-    assert execution.message_id is not None
     plan = plan_for(function)
     verbose = logger.isEnabledFor(logging.INFO)
     if verbose:
-        if execution.redelivered_from is None:
-            logger.info(
-                "started %s key=%s attempt=%d",
-                execution.function_name,
-                execution.key,
-                execution.attempt,
-            )
-        else:
-            logger.info(
-                "started %s key=%s attempt=%d (redelivered from %s, delivery %d)",
-                execution.function_name,
-                execution.key,
-                execution.attempt,
-                execution.redelivered_from,
-                execution.delivery,
-            )
+        log_start(execution)
     started = time.perf_counter()
     resolver: Resolver | None = None
     try:
@@ -57,17 +43,26 @@ async def execute(
             async with AsyncExitStack() as stack:
                 resolver = Resolver(worker.docket, worker, execution, stack)
                 kwargs = await resolver.arguments_for(plan)
-                await function(*execution.args, **kwargs)
+                call = function(*execution.args, **kwargs)
+                if resolver.timeout is None:
+                    await call
+                else:
+                    await run_within(call, resolver.timeout)
         else:
             await function(*execution.args, **execution.kwargs)
     except BaseException as error:
+        if cancelled_by_request(worker, execution, error):
+            return "cancelled", acknowledgement(execution)
         if hands_back(worker, execution, error):
             if isinstance(error, asyncio.CancelledError):
                 raise
             return None
         policy = plan.retry if resolver is None else resolver.retry
         elapsed_ms = (time.perf_counter() - started) * 1000
-        return failed(execution, policy, arguments, error, elapsed_ms)
+        outcome, entry = failed(execution, policy, arguments, error, elapsed_ms)
+        if outcome == "failed":
+            entry = then_perpetuate(execution, resolver, arguments) or entry
+        return outcome, entry
     if verbose:
         logger.info(
             "finished %s key=%s attempt=%d in %.1f ms",
@@ -76,4 +71,40 @@ async def execute(
             execution.attempt,
             (time.perf_counter() - started) * 1000,
         )
-    return "succeeded", ("a", execution.message_id, execution.key, execution.token, b"", 0)
+    return "succeeded", then_perpetuate(execution, resolver, arguments) or acknowledgement(
+        execution
+    )
+
+
+def log_start(execution: Execution) -> None:
+    if execution.redelivered_from is None:
+        logger.info(
+            "started %s key=%s attempt=%d",
+            execution.function_name,
+            execution.key,
+            execution.attempt,
+        )
+    else:
+        logger.info(
+            "started %s key=%s attempt=%d (redelivered from %s, delivery %d)",
+            execution.function_name,
+            execution.key,
+            execution.attempt,
+            execution.redelivered_from,
+            execution.delivery,
+        )
+
+
+def acknowledgement(execution: Execution) -> AckEntry:
+    """The settlement of a run that is over: acknowledge its message, release its key."""
+    assert execution.message_id is not None
+    return ("a", execution.message_id, execution.key, execution.token, b"", 0)
+
+
+def then_perpetuate(
+    execution: Execution, resolver: Resolver | None, arguments: bytes
+) -> AckEntry | None:
+    """For a Perpetual (or Cron) task, the settlement that also schedules its next run."""
+    if resolver is None or resolver.perpetual is None:
+        return None
+    return next_run(execution, resolver.perpetual, arguments)

@@ -16,7 +16,21 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("docket.worker")
 
-Outcome = Literal["succeeded", "failed", "retried"]
+Outcome = Literal["succeeded", "failed", "retried", "cancelled"]
+
+
+def cancelled_by_request(worker: "Worker", execution: Execution, error: BaseException) -> bool:
+    """Whether the task was stopped by `docket.cancel` (or a replace with running="cancel"):
+    then the run is over, recorded as cancelled and not retried."""
+    if not isinstance(error, asyncio.CancelledError):
+        return False
+    if not worker.dispatcher.cancel_requests.discard_request(execution.token):
+        return False
+    task = asyncio.current_task()
+    if task is not None:
+        task.uncancel()  # the cancellation was ours, and it has been handled
+    logger.info("cancelled %s key=%s on request", execution.function_name, execution.key)
+    return True
 
 
 def hands_back(worker: "Worker", execution: Execution, error: BaseException) -> bool:

@@ -26,7 +26,9 @@ from docket._markers import (
     _TaskKey,
     _TaskLogger,
 )
+from docket._perpetual import Perpetual
 from docket._tasks import task_signature
+from docket._timeout import Timeout
 
 if TYPE_CHECKING:
     from ._worker import Worker
@@ -43,6 +45,8 @@ class Plan:
     """Where a call may pass its own Retry in place of the default: (parameter, position)."""
     call: Callable[..., Any]
     """What to call: the function, or for a generator dependency its context manager."""
+    perpetual: Perpetual | None = None
+    timeout: Timeout | None = None
 
 
 _plans: "WeakKeyDictionary[Callable[..., Any], Plan]" = WeakKeyDictionary()
@@ -61,6 +65,8 @@ def _analyse(function: Callable[..., Any], dependency: bool) -> Plan:
     injected: list[tuple[str, Marker, int | None]] = []
     retry: Retry | None = None
     retry_at: tuple[str, int | None] | None = None
+    perpetual: Perpetual | None = None
+    timeout: Timeout | None = None
     for parameter in inspect.signature(function).parameters.values():
         position = None
         if parameter.kind in (parameter.POSITIONAL_ONLY, parameter.POSITIONAL_OR_KEYWORD):
@@ -71,6 +77,10 @@ def _analyse(function: Callable[..., Any], dependency: bool) -> Plan:
             injected.append((parameter.name, default, position))
             if isinstance(default, Retry):
                 retry, retry_at = default, (parameter.name, position)
+            elif isinstance(default, Perpetual):
+                perpetual = default
+            elif isinstance(default, Timeout):
+                timeout = default
             elif isinstance(default, _Depends):
                 plan_for(default.dependency, dependency=True)
         elif (
@@ -87,7 +97,7 @@ def _analyse(function: Callable[..., Any], dependency: bool) -> Plan:
                 f"{parameter.name!r} without a default: give it a marker such as TaskArgument(), "
                 "Depends(...) or CurrentDocket()."
             )
-    return Plan(tuple(injected), retry, retry_at, _as_context_manager(function))
+    return Plan(tuple(injected), retry, retry_at, _as_context_manager(function), perpetual, timeout)
 
 
 def _as_context_manager(function: Callable[..., Any]) -> Callable[..., Any]:
@@ -117,6 +127,10 @@ class Resolver:
         self._arguments: dict[str, Any] | None = None
         self.retry: Retry | None = None
         """The retry policy of this run: the task's default Retry, or the one its call passed."""
+        self.perpetual: Perpetual | None = None
+        """This run's copy of the task's Perpetual (or Cron), once resolved."""
+        self.timeout: Timeout | None = None
+        """This run's copy of the task's Timeout, its deadline running, once resolved."""
 
     async def arguments_for(self, plan: Plan) -> dict[str, Any]:
         """The task's keyword arguments plus every marker the caller did not pass itself."""
@@ -147,12 +161,10 @@ class Resolver:
 
     async def _value(self, name: str, marker: Marker) -> Any:
         execution = self.execution
-        if isinstance(marker, Retry):
-            retry = copy.copy(marker)
-            retry.attempt = execution.attempt
-            return retry
         if isinstance(marker, _Depends):
             return await self._depend(marker.dependency)
+        if isinstance(marker, Retry | Perpetual | Timeout):
+            return self._run_state(marker)
         if isinstance(marker, _CurrentDocket):
             return self.docket
         if isinstance(marker, _CurrentWorker):
@@ -173,6 +185,20 @@ class Resolver:
         if isinstance(marker, _TaskArgument):
             return self._task_argument(marker.parameter or name, marker.optional)
         raise InvalidTaskError(f"unknown dependency marker {marker!r} for parameter {name!r}.")
+
+    def _run_state(self, marker: Retry | Perpetual | Timeout) -> Any:
+        """A marker that keeps state for one run: this run's own copy of it."""
+        if isinstance(marker, Retry):
+            retry = copy.copy(marker)
+            retry.attempt = self.execution.attempt
+            return retry
+        if isinstance(marker, Perpetual):
+            if self.perpetual is None:
+                self.perpetual = marker.for_run()
+            return self.perpetual
+        if self.timeout is None:
+            self.timeout = marker.for_run()
+        return self.timeout
 
     def _task_argument(self, name: str, optional: bool) -> Any:
         if self._arguments is None:

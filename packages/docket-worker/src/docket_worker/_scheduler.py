@@ -40,8 +40,3 @@ class Scheduler:
                 except TimeoutError:
                     pass
             self.wake.clear()
-
-    async def listen(self, subscriber: RedisBackend) -> None:
-        """Wake the scheduler whenever a client parks an execution earlier than all others."""
-        async for _when_ms in subscriber.wakeups():
-            self.wake.set()

@@ -5,21 +5,24 @@ import itertools
 import logging
 import os
 import socket
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 from docket import Docket, DocketConnectionError, DocketOutOfMemoryError
 from docket._backends import RedisBackend, note_worker, redact_url
+from docket._perpetual import Perpetual
 from docket._transport import out_of_memory
 from redis.exceptions import RedisError
 
+from ._automatic import automatic_tasks, keep_seeded, seed
 from ._dispatch import Dispatcher
 from ._fetch import fetch_loop
 from ._lease import reclaim_abandoned, renew_leases
+from ._notices import listen
 from ._outage import Outage, survive_outages
 from ._scheduler import Scheduler
 from ._shutdown import finish_running, settle_and_hand_back, stop_reading
@@ -45,6 +48,8 @@ class WorkerStatistics:
     failed: int
     retried: int
     dead_lettered: int
+    cancelled: int = 0
+    """Runs stopped by `docket.cancel` (or a replace with running="cancel")."""
 
 
 class Worker:
@@ -66,6 +71,12 @@ class Worker:
             workers keep dying) goes to the dead-letter stream.
         unknown_task_grace: how long a message for a task this worker does not know is
             offered again (a newer worker may know it) before it is dead-lettered.
+        schedule_automatic_tasks: start the chains of the docket's automatic Perpetual and
+            Cron tasks (and start them again if one was lost).
+        dependencies: dependencies applied around every task this worker runs, by name
+            (``{"db": Depends(open_db)}``) or as a sequence of markers.
+        fallback_task: called for a message whose task no worker registered, instead of
+            offering it again and dead-lettering it after `unknown_task_grace`.
     """
 
     def __init__(
@@ -77,6 +88,9 @@ class Worker:
         shutdown_timeout: timedelta = timedelta(seconds=30),
         max_deliveries: int = 5,
         unknown_task_grace: timedelta = timedelta(minutes=5),
+        schedule_automatic_tasks: bool = True,
+        dependencies: Mapping[str, Any] | Sequence[Any] | None = None,
+        fallback_task: Callable[..., Awaitable[None]] | None = None,
     ) -> None:
         if concurrency < 1:
             raise ValueError(f"Worker(concurrency={concurrency}) must be at least 1.")
@@ -91,6 +105,9 @@ class Worker:
         self.shutdown_timeout = shutdown_timeout
         self.max_deliveries = max_deliveries
         self.unknown_task_grace = unknown_task_grace
+        self.schedule_automatic_tasks = schedule_automatic_tasks
+        self.dependencies = dependencies
+        self.fallback_task = fallback_task
         self.dispatcher = Dispatcher(self)
         self.outage = Outage(redact_url(docket.url))
         self.stopping = False
@@ -125,6 +142,9 @@ class Worker:
         self._reader = backend.dedicated()
         self._subscriber = backend.dedicated()
         return self
+
+    def _automatic_tasks(self) -> list[tuple[Callable[..., Any], Perpetual]]:
+        return automatic_tasks(self) if self.schedule_automatic_tasks else []
 
     async def __aexit__(
         self,
@@ -193,14 +213,19 @@ class Worker:
         reader, subscriber = self._reader, self._subscriber
         if reader is None or subscriber is None:
             raise RuntimeError(f"{self!r} is not open: use `async with Worker(docket) as worker:`.")
+        automatic = self._automatic_tasks()
+        if automatic:  # before the first read, so run_until_finished sees them
+            await survive_outages(self.outage, lambda: seed(self, automatic))
         scheduler = Scheduler(self.docket.backend, on_moved=self.outage.wrote)
         loops: list[Callable[[], Awaitable[None]]] = [
-            lambda: scheduler.listen(subscriber),
+            lambda: listen(self, subscriber, scheduler),
             scheduler.run,
             self.dispatcher.ack_loop,
             lambda: renew_leases(self),
             lambda: reclaim_abandoned(self),
         ]
+        if automatic:
+            loops.append(lambda: keep_seeded(self, automatic))
         async with asyncio.TaskGroup() as group:
             background = [group.create_task(survive_outages(self.outage, loop)) for loop in loops]
             try:

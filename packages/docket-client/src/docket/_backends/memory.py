@@ -72,9 +72,15 @@ class MemoryBackend(RedisBackend):
         return client
 
     async def schedule(
-        self, call: ScheduleArgs, *, replace: bool, resend: bool = False, replicated: bool = False
+        self,
+        call: ScheduleArgs,
+        *,
+        replace: bool,
+        resend: bool = False,
+        replicated: bool = False,
+        running: str = "finish",
     ) -> bool:
-        scheduled = await super().schedule(call, replace=replace, resend=resend)
+        scheduled = await super().schedule(call, replace=replace, resend=resend, running=running)
         _warn_if_unserved(self.url, self.keys.name)
         return scheduled
 

@@ -118,11 +118,17 @@ class RedisBackend:
     """Whether the server can have replicas to wait for (durability="replicated")."""
 
     async def schedule(
-        self, call: ScheduleArgs, *, replace: bool, resend: bool = False, replicated: bool = False
+        self,
+        call: ScheduleArgs,
+        *,
+        replace: bool,
+        resend: bool = False,
+        replicated: bool = False,
+        running: str = "finish",
     ) -> bool:
         replicated = replicated and self.replicas
         return await self.scripts.schedule(
-            call, replace=replace, resend=resend, replicated=replicated
+            call, replace=replace, resend=resend, replicated=replicated, running=running
         )
 
     async def schedule_many(
@@ -140,8 +146,14 @@ class RedisBackend:
             calls, replace=replace, resend=resend, replicated=replicated, atomic=atomic
         )
 
-    async def cancel(self, key: str, token: str, *, resend: bool = False) -> bool:
-        return await self.scripts.cancel(key, token, resend=resend)
+    async def seed(self, call: ScheduleArgs) -> bool:
+        """Start a chain under `call`'s key unless the key has any state (automatic tasks)."""
+        return await self.scripts.seed(call)
+
+    async def cancel(
+        self, key: str, token: str, *, running: str = "cancel", resend: bool = False
+    ) -> bool:
+        return await self.scripts.cancel(key, token, running=running, resend=resend)
 
     # -- consumer operations (docket-worker) -------------------------------------------------
 
@@ -282,13 +294,19 @@ class RedisBackend:
             purged, _deleted = await pipe.execute()
         return int(purged)
 
-    async def wakeups(self) -> AsyncIterator[int]:
-        """Due times (ms) of executions that became the earliest parked one, as published."""
+    async def notices(self) -> AsyncIterator[tuple[str, bytes]]:
+        """What clients publish to workers, as (channel, data): on the wake channel the due
+        time (ms) of an execution that became the earliest parked one; on the cancel channel
+        ``b"<token> <key>"`` of a running task to stop."""
         pubsub = self.client.pubsub()
         try:
-            await pubsub.subscribe(self.keys.wake)
+            await pubsub.subscribe(self.keys.wake, self.keys.cancel)
             async for message in pubsub.listen():
                 if message["type"] == "message":
-                    yield int(message["data"])
+                    channel = message["channel"]
+                    yield (
+                        (channel.decode() if isinstance(channel, bytes) else channel),
+                        message["data"],
+                    )
         finally:
             await pubsub.aclose()  # type: ignore[no-untyped-call]

@@ -84,28 +84,51 @@ class Scripts:
             await self._transport.execute("SCRIPT", "LOAD", script.source)
             return await self._transport.execute(*command)
 
-    def _schedule_command(self, call: ScheduleArgs, replace: bool, resend: bool) -> tuple[Any, ...]:
+    def _schedule_command(
+        self,
+        call: ScheduleArgs,
+        replace: bool,
+        resend: bool,
+        running: str = "finish",
+        mode: str | None = None,
+    ) -> tuple[Any, ...]:
         key, token, when_ms, payload, immediate, new_key = call
-        mode = "replace" if replace else ("new" if new_key else "add")
+        mode = mode or ("replace" if replace else ("new" if new_key else "add"))
         k = self._keys
         return (
             "EVALSHA", SCHEDULE.sha, 3, k.stream, k.queue, k.task(key),
             mode, key, token, when_ms, payload, "1" if immediate else "0", k.group, k.wake,
-            "1" if resend else "0",
+            "1" if resend else "0", running, k.cancel,
         )  # fmt: skip
 
     async def schedule(
-        self, call: ScheduleArgs, *, replace: bool, resend: bool = False, replicated: bool = False
+        self,
+        call: ScheduleArgs,
+        *,
+        replace: bool,
+        resend: bool = False,
+        replicated: bool = False,
+        running: str = "finish",
     ) -> bool:
         """`resend`: an earlier send of this call lost its reply (see schedule.lua);
-        `replicated`: return only once a replica has the change (see schedule_many)."""
+        `replicated`: return only once a replica has the change (see schedule_many);
+        `running`: "cancel" stops a running copy that a replace supersedes."""
+        command = self._schedule_command(call, replace, resend, running)
         if replicated:
-            [scheduled] = await self.schedule_many(
-                [call], replace=replace, resend=resend, replicated=True
-            )
-            return scheduled
-        command = self._schedule_command(call, replace, resend)
+            [reply] = await self._send_scripts([command], replicated=True)
+            if isinstance(reply, NoScriptError):
+                await self._transport.execute("SCRIPT", "LOAD", SCHEDULE.source)
+                [reply] = await self._send_scripts([command], replicated=True)
+            if isinstance(reply, Exception):
+                raise reply
+            return bool(reply)
         return bool(await self._evalsha(SCHEDULE, command))
+
+    async def seed(self, call: ScheduleArgs) -> bool:
+        """Schedule `call` only if its key has no task hash at all (see schedule.lua)."""
+        return bool(
+            await self._evalsha(SCHEDULE, self._schedule_command(call, False, False, mode="seed"))
+        )
 
     async def schedule_many(
         self,
@@ -171,13 +194,16 @@ class Scripts:
             )
         return replies
 
-    async def cancel(self, key: str, token: str, *, resend: bool = False) -> bool:
-        """`token` names this cancel call, so a re-send after a lost reply is recognised."""
+    async def cancel(
+        self, key: str, token: str, *, running: str = "cancel", resend: bool = False
+    ) -> bool:
+        """`token` names this cancel call, so a re-send after a lost reply is recognised;
+        `running` says what happens to a running copy ("cancel" or "finish")."""
         k = self._keys
         cancelled = await self._run(
             CANCEL,
             [k.stream, k.queue, k.task(key)],
-            [key, k.group, token, "1" if resend else "0", CANCEL_MEMORY_MS],
+            [key, k.group, token, "1" if resend else "0", CANCEL_MEMORY_MS, running, k.cancel],
         )
         return bool(cancelled)
 

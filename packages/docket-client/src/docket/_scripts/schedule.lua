@@ -1,8 +1,12 @@
 -- Add or replace the pending execution of one task key (DESIGN.md invariant 1).
 -- KEYS: stream, queue, task hash
--- ARGV: mode, key, token, when_ms, payload, immediate ("1" or "0"), group, wake channel, resend
---   mode: "add", "replace", or "new" for an add under a key the client just made up (a random
---   one), which cannot be pending, so nothing needs checking.
+-- ARGV: mode, key, token, when_ms, payload, immediate ("1" or "0"), group, wake channel, resend,
+--   running ("cancel": a replace tells a running copy of the key to stop, on the cancel
+--   channel; else it finishes), cancel channel
+--   mode: "add", "replace", "new" for an add under a key the client just made up (a random
+--   one), which cannot be pending, so nothing needs checking, or "seed": schedule only if the
+--   key has no task hash at all (no chain pending, running or just cancelled), which starts
+--   an automatic Perpetual or Cron chain once however many workers start at the same time.
 --   resend: "1" when an earlier send of this very call lost its reply; the call's token is
 --   then looked for, so a call that went through is not done twice.
 -- Returns 1 when the execution was scheduled (now or by the earlier send), 0 when `add` found
@@ -15,12 +19,28 @@ if ARGV[9] == '1' and redis.call('HGET', task, 'g') == token then
   return 1
 end
 
+if mode == 'seed' then
+  if redis.call('EXISTS', task) == 1 then
+    return 0
+  end
+  put(stream, queue, task, key, token, payload, when, immediate == '1', wake, true)
+  return 1
+end
+
 if mode == 'new' then
   put(stream, queue, task, key, token, payload, when, immediate == '1', wake, true)
   return 1
 end
 
 local state, message = pending_state(stream, group, task)
+
+if not state and message and mode == 'replace' and ARGV[10] == 'cancel' then
+  local holder = redis.call('HGET', task, 'g')
+  if holder then
+    local notice = holder .. ' ' .. key
+    redis.call('PUBLISH', ARGV[11], notice)
+  end
+end
 
 if state then
   if mode ~= 'replace' then
