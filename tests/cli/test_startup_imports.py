@@ -72,6 +72,10 @@ COMMANDS = [
     ["dead", "ls"],
     ["dead", "requeue"],
     ["dead", "purge"],
+    ["tasks"],
+    ["tasks", "trace"],
+    ["tasks", "fail"],
+    ["tasks", "sleep"],
 ]
 
 

@@ -9,6 +9,9 @@ from docket import Docket, InvalidTaskError, Worker
 from ..conftest import WorkerFactory
 from ._support import soon, stored_keys, tomorrow
 
+BUILT_IN = {"trace", "fail", "sleep"}
+"""The tasks every docket has registered."""
+
 runs: list[tuple[int, str]] = []
 
 
@@ -140,7 +143,7 @@ def test_register_collection_with_a_bad_path_says_what_is_wrong(path: str, says:
     with pytest.raises(InvalidTaskError, match=says.replace("(", r"\(")):
         docket.register_collection(path)
 
-    assert docket.tasks == {}
+    assert set(docket.tasks) == BUILT_IN
 
 
 def another_send_followup_email() -> Callable[[int, str], Awaitable[None]]:
@@ -159,4 +162,5 @@ def test_two_different_tasks_with_one_name_cannot_both_be_registered() -> None:
     with pytest.raises(InvalidTaskError, match="rename one of them"):
         docket.register(another_send_followup_email())
 
-    assert docket.tasks == {"send_followup_email": send_followup_email}
+    assert docket.tasks["send_followup_email"] is send_followup_email
+    assert set(docket.tasks) == BUILT_IN | {"send_followup_email"}

@@ -32,7 +32,7 @@ async def test_a_perpetual_task_runs_every_period_under_its_key(
 
     assert [key for key, _ in runs] == ["ticker"] * 6
     gaps = [b - a for (_, a), (_, b) in itertools.pairwise(runs)]
-    assert all(0.095 <= gap < 0.2 for gap in gaps), gaps
+    assert all(0.09 <= gap < 0.3 for gap in gaps), gaps  # uvloop keeps whole milliseconds
     assert await docket.backend.backlog() == (0, 0)
 
 

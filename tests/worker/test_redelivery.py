@@ -83,8 +83,8 @@ async def test_a_redelivered_task_says_from_which_worker_and_which_delivery_it_i
 
     assert sorted(seen, key=str) == sorted([(1, None), (2, "vm#1234")], key=str)
     started = [r.getMessage() for r in caplog.records if r.getMessage().startswith("started")]
-    assert "started job key=welcome-7 attempt=1 (redelivered from vm#1234, delivery 2)" in started
-    assert "started job key=fresh attempt=1" in started
+    assert "started job() key=welcome-7 attempt=1 (redelivered from vm#1234, delivery 2)" in started
+    assert "started job() key=fresh attempt=1" in started
 
 
 async def test_a_live_worker_keeps_a_task_that_runs_longer_than_the_redelivery_timeout(

@@ -3,41 +3,17 @@
 docket (and with it redis) is imported inside the commands, so their help stays quick.
 """
 
-from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
-from ._options import DEFAULT_DOCKET, DEFAULT_URL, DocketOption, UrlOption, fail
-
-if TYPE_CHECKING:
-    from docket import Docket
+from ._options import DEFAULT_DOCKET, DEFAULT_URL, DocketOption, UrlOption, fail, on_docket
 
 dead_app = typer.Typer(
     name="dead",
     help="Dead letters: messages no worker could run. List, requeue or purge them.",
     no_args_is_help=True,
 )
-
-
-def on_docket[T](name: str, url: str, action: Callable[["Docket"], Awaitable[T]]) -> T:
-    """Open the docket, run `action` on it, close it; one-line error if Redis is unreachable."""
-    import asyncio
-
-    from docket import Docket
-
-    from ._opening import opening_error, opening_failure
-
-    async def run() -> T:
-        async with Docket(name=name, url=url) as docket:
-            return await action(docket)
-
-    try:
-        return asyncio.run(run())
-    except Exception as error:
-        if not opening_error(error):  # a bug: its traceback helps
-            raise
-        fail(opening_failure(error, url, name))
 
 
 @dead_app.command("ls")

@@ -1,12 +1,17 @@
-"""Options shared by several commands, and the one way the CLI reports a failure.
+"""Options shared by several commands, the one way the CLI reports a failure, and the one way
+a command opens a docket.
 
 Only Typer is imported here: `docket --help` and the help of every command load this module,
 and must not pay for docket, redis or the worker.
 """
 
-from typing import Annotated, NoReturn
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
+
+if TYPE_CHECKING:
+    from docket import Docket
 
 DEFAULT_URL = "redis://localhost:6379/0"
 DEFAULT_DOCKET = "docket"
@@ -64,3 +69,23 @@ DocketOption = Annotated[
         help="Name of the docket, shared by its clients and workers.",
     ),
 ]
+
+
+def on_docket[T](name: str, url: str, action: Callable[["Docket"], Awaitable[T]]) -> T:
+    """Open the docket, run `action` on it, close it; one-line error if Redis is unreachable."""
+    import asyncio
+
+    from docket import Docket
+
+    from ._opening import opening_error, opening_failure
+
+    async def run() -> T:
+        async with Docket(name=name, url=url) as docket:
+            return await action(docket)
+
+    try:
+        return asyncio.run(run())
+    except Exception as error:
+        if not opening_error(error):  # a bug: its traceback helps
+            raise
+        fail(opening_failure(error, url, name))

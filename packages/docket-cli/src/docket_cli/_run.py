@@ -19,11 +19,13 @@ from datetime import timedelta
 from docket import Docket, DocketError, Worker
 from docket._speedups import IMPLEMENTATION, REASON
 from docket._urls import redact_url
+from docket.tasks import standard_tasks
 
 from ._durations import format_duration
 from ._loops import EventLoop, LoopFactory, run_on
 from ._opening import opening_error, opening_failure
 from ._options import fail
+from ._worker_options import worker_options
 
 logger = logging.getLogger("docket.cli")
 
@@ -51,6 +53,11 @@ class WorkerSettings:
     max_deliveries: int
     until_finished: bool
     loop: EventLoop
+    schedule_automatic_tasks: bool = True
+    dependencies: str | None = None
+    """A module:attribute path, imported when the worker starts."""
+    fallback_task: str | None = None
+    """A module:function path, imported when the worker starts."""
 
 
 def run(settings: WorkerSettings, factory: LoopFactory | None) -> int:
@@ -77,15 +84,30 @@ def load_tasks(docket: Docket, paths: Sequence[str]) -> None:
 
 def startup_line(worker: Worker, settings: WorkerSettings) -> str:
     docket = worker.docket
-    tasks = ", ".join(sorted(docket.tasks)) or "(none)"
+    builtin = {name for name, function in docket.tasks.items() if function in standard_tasks}
+    tasks = ", ".join(sorted(docket.tasks.keys() - builtin)) or "(none)"
+    builtins = ", ".join(sorted(builtin)) or "(none)"
     mode = "until finished" if settings.until_finished else "until stopped"
     return (
         f"worker {worker.name!r} started on docket {docket.name!r} at {redact_url(docket.url)} "
         f"({mode}): concurrency {worker.concurrency}, redelivery timeout "
         f"{format_duration(worker.redelivery_timeout)}, shutdown timeout "
         f"{format_duration(worker.shutdown_timeout)}; tasks: {tasks}; loop: {settings.loop}; "
-        f"speedups: {IMPLEMENTATION} ({REASON})"
+        f"speedups: {IMPLEMENTATION} ({REASON}); built-in tasks: {builtins}"
+        + "".join(_extras(settings))
     )
+
+
+def _extras(settings: WorkerSettings) -> list[str]:
+    """What the start-up line says of the options that are off their defaults."""
+    extras = []
+    if settings.fallback_task is not None:
+        extras.append(f"; fallback task: {settings.fallback_task}")
+    if settings.dependencies is not None:
+        extras.append(f"; dependencies: {settings.dependencies}")
+    if not settings.schedule_automatic_tasks:
+        extras.append("; automatic tasks: not scheduled")
+    return extras
 
 
 class SignalHandler:
@@ -145,6 +167,7 @@ async def run_worker(settings: WorkerSettings, docket: Docket) -> int:
 
 
 async def _serve(settings: WorkerSettings, docket: Docket, signals: SignalHandler) -> None:
+    options = worker_options(settings.dependencies, settings.fallback_task)  # or exit 1
     async with contextlib.AsyncExitStack() as stack:
         try:
             await stack.enter_async_context(docket)
@@ -155,6 +178,8 @@ async def _serve(settings: WorkerSettings, docket: Docket, signals: SignalHandle
                 redelivery_timeout=settings.redelivery_timeout,
                 shutdown_timeout=settings.shutdown_timeout,
                 max_deliveries=settings.max_deliveries,
+                schedule_automatic_tasks=settings.schedule_automatic_tasks,
+                **options,
             )
             await stack.enter_async_context(worker)
         except Exception as error:

@@ -1,8 +1,8 @@
 """The `docket` command line (Typer): thin wrappers that parse options and call the library.
 
 Exit status: 0 done (or stopped by one SIGTERM/SIGINT/SIGHUP), 1 a failure reported in one line
-on stderr (a bad --tasks path, Redis unreachable, a memory:// URL, uvloop asked for but missing),
-2 a usage error, 130 stopped at once by a second signal.
+on stderr (a bad --tasks, --dependencies or --fallback-task path, Redis unreachable, a memory://
+URL, uvloop asked for but missing), 2 a usage error, 130 stopped at once by a second signal.
 
 Start-up cost: this module imports only Typer and the CLI's own light modules. docket,
 docket_worker and redis are imported inside the commands that open a docket, so `docket --help`
@@ -20,18 +20,21 @@ from ._durations import parse_duration, parse_positive_duration
 from ._logging import LogFormat, LogLevel, configure_logging
 from ._loops import EventLoop, default_loop, loop_factory
 from ._options import DEFAULT_DOCKET, DEFAULT_URL, DocketOption, UrlOption
+from ._tasks import tasks_app
 
 MAX_CONCURRENCY = 100_000
 """Far more than one process usefully runs at once; a huge value made Redis refuse the
 worker's reads (a COUNT out of range) with a traceback."""
 
 app = typer.Typer(
-    help="docket: run workers for a docket of background tasks, and manage its dead letters.",
+    help="docket: run workers for a docket of background tasks, schedule its built-in tasks, "
+    "and manage its dead letters.",
     no_args_is_help=True,
     rich_markup_mode=None,  # plain help and one-line usage errors, also in logs and CI output
     pretty_exceptions_show_locals=False,  # locals may hold a Redis URL with its password
 )
 app.add_typer(dead_app)
+app.add_typer(tasks_app)
 
 
 def split_collections(values: list[str]) -> list[str]:
@@ -143,6 +146,38 @@ def worker(
             help="Exit once no task is left: due, queued, running or scheduled for later.",
         ),
     ] = False,
+    schedule_automatic_tasks: Annotated[
+        bool,
+        typer.Option(
+            "--schedule-automatic-tasks/--no-schedule-automatic-tasks",
+            envvar="DOCKET_WORKER_SCHEDULE_AUTOMATIC_TASKS",
+            help="Start the chains of the automatic Perpetual and Cron tasks (and start one "
+            "again if it was lost). Off: this worker only runs what is scheduled.",
+        ),
+    ] = True,
+    dependencies: Annotated[
+        str | None,
+        typer.Option(
+            "--dependencies",
+            metavar="MODULE:ATTR",
+            envvar="DOCKET_WORKER_DEPENDENCIES",
+            show_default=False,
+            help="Dependencies applied around every task, as module:attribute naming a "
+            "mapping of names to markers ({'db': Depends(open_db)}) or a sequence of markers.",
+        ),
+    ] = None,
+    fallback_task: Annotated[
+        str | None,
+        typer.Option(
+            "--fallback-task",
+            metavar="MODULE:FUNCTION",
+            envvar="DOCKET_FALLBACK_TASK",
+            show_default=False,
+            help="An async function to run for a message whose task no worker registered, with "
+            "its arguments and dependency injection (default: offer it again for a while, "
+            "then dead-letter it).",
+        ),
+    ] = None,
 ) -> None:
     """Run the tasks of a docket until stopped.
 
@@ -175,6 +210,9 @@ def worker(
         max_deliveries=max_deliveries,
         until_finished=until_finished,
         loop=chosen_loop,
+        schedule_automatic_tasks=schedule_automatic_tasks,
+        dependencies=dependencies,
+        fallback_task=fallback_task,
     )
     raise typer.Exit(_run.run(settings, factory))
 

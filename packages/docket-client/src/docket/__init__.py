@@ -20,16 +20,19 @@ from ._errors import MessageDecodeError as MessageDecodeError
 from ._errors import MessageTooLargeError as MessageTooLargeError
 from ._errors import SerializationError as SerializationError
 from ._execution import Execution as Execution
+from ._logged import Logged as Logged
 from ._markers import CurrentDocket as CurrentDocket
 from ._markers import CurrentExecution as CurrentExecution
 from ._markers import CurrentWorker as CurrentWorker
 from ._markers import Depends as Depends
-from ._markers import ExponentialRetry as ExponentialRetry
-from ._markers import Retry as Retry
 from ._markers import TaskArgument as TaskArgument
 from ._markers import TaskKey as TaskKey
 from ._markers import TaskLogger as TaskLogger
 from ._perpetual import Perpetual as Perpetual
+from ._retry import ExponentialRetry as ExponentialRetry
+from ._retry import ForcedRetry as ForcedRetry
+from ._retry import Retry as Retry
+from ._shared import Shared as Shared
 from ._timeout import Timeout as Timeout
 
 if TYPE_CHECKING:
@@ -46,8 +49,10 @@ for _exported in (
     DocketOutOfMemoryError,
     Execution,
     ExponentialRetry,
+    ForcedRetry,
     InvalidScheduleError,
     InvalidTaskError,
+    Logged,
     MessageDecodeError,
     MessageTooLargeError,
     Perpetual,
@@ -72,13 +77,16 @@ _CLIENT_NAMES = [
     "DocketOutOfMemoryError",
     "Execution",
     "ExponentialRetry",
+    "ForcedRetry",
     "InvalidScheduleError",
     "InvalidTaskError",
+    "Logged",
     "MessageDecodeError",
     "MessageTooLargeError",
     "Perpetual",
     "Retry",
     "SerializationError",
+    "Shared",
     "TaskArgument",
     "TaskKey",
     "TaskLogger",

@@ -13,6 +13,7 @@ from redis.exceptions import RedisError
 
 from ._backends import RedisBackend, open_backend, redact_url
 from ._backends._locate import is_located
+from ._builtin_tasks import builtin_tasks, is_builtin_task
 from ._calls import Call, call_builder
 from ._dead import DeadLetter, list_dead_letters, requeue_dead_letters
 from ._errors import DocketConnectionError, InvalidTaskError
@@ -71,7 +72,7 @@ class Docket:
         self.reconnect_timeout = reconnect_timeout
         self.durability = durability
         self.keys = DocketKeys.for_docket(name)
-        self.tasks: dict[str, TaskFunction] = {}
+        self.tasks: dict[str, TaskFunction] = builtin_tasks()  # trace, fail, sleep
         self._backend: RedisBackend | None = None
 
     def __repr__(self) -> str:
@@ -144,6 +145,7 @@ class Docket:
         if (
             known is not None
             and known is not function
+            and not is_builtin_task(known)  # a task of yours may take a built-in's name
             and (
                 known.__module__ != function.__module__
                 or known.__qualname__ != function.__qualname__

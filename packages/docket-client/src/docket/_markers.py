@@ -1,13 +1,13 @@
 """Dependency markers: declarative defaults of task parameters that the worker fills in.
 
 Each marker only records what was asked for; docket-worker resolves them when a task runs.
+The retry policies are in _retry.py, Shared in _shared.py.
 """
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import AbstractAsyncContextManager, AbstractContextManager
-from datetime import timedelta
 from logging import Logger, LoggerAdapter
-from typing import TYPE_CHECKING, Any, Never, cast, overload
+from typing import TYPE_CHECKING, Any, cast, overload
 
 if TYPE_CHECKING:
     from docket_worker import Worker
@@ -22,7 +22,7 @@ class Marker:
     __slots__ = ()
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}()"
+        return f"{type(self).__name__.lstrip('_')}()"  # as users write it: TaskKey()
 
 
 class _CurrentDocket(Marker):
@@ -117,64 +117,3 @@ def Depends(dependency: Callable[..., Any]) -> Any:
     which stays open while the task runs.
     """
     return _Depends(dependency)
-
-
-class Retry(Marker):
-    """Run a failing task again, up to `attempts` runs in all, `delay` apart.
-
-    In the task, ``retry.attempt`` is the number of the current run, counting from 1.
-    ``attempts=None`` retries forever.
-    """
-
-    __slots__ = ("attempt", "attempts", "delay")
-
-    def __init__(
-        self,
-        attempts: int | None = 1,
-        delay: timedelta = timedelta(0),
-        **unexpected: Never,
-    ) -> None:
-        if unexpected:
-            raise TypeError(
-                f"Retry() got {', '.join(sorted(unexpected))}: Retry takes attempts= and delay= "
-                "for a fixed delay. For delays that double from minimum_delay up to "
-                "maximum_delay use ExponentialRetry(attempts=..., minimum_delay=..., "
-                "maximum_delay=...)."
-            )
-        if attempts is not None and attempts < 1:
-            raise ValueError(f"Retry(attempts={attempts}) must allow at least 1 attempt.")
-        if delay < timedelta(0):
-            raise ValueError(f"Retry(delay={delay!r}) cannot be negative.")
-        self.attempts = attempts
-        self.delay = delay
-        self.attempt = 1
-
-    def __repr__(self) -> str:
-        return f"Retry(attempts={self.attempts}, delay={self.delay!r}, attempt={self.attempt})"
-
-
-class ExponentialRetry(Retry):
-    """Retry with delays that double from `minimum_delay`, capped at `maximum_delay`."""
-
-    __slots__ = ("maximum_delay", "minimum_delay")
-
-    def __init__(
-        self,
-        attempts: int | None = 1,
-        minimum_delay: timedelta = timedelta(seconds=1),
-        maximum_delay: timedelta = timedelta(seconds=64),
-    ) -> None:
-        super().__init__(attempts=attempts, delay=minimum_delay)
-        if maximum_delay < minimum_delay:
-            raise ValueError(
-                f"ExponentialRetry(maximum_delay={maximum_delay!r}) is shorter than "
-                f"minimum_delay={minimum_delay!r}."
-            )
-        self.minimum_delay = minimum_delay
-        self.maximum_delay = maximum_delay
-
-    def __repr__(self) -> str:
-        return (
-            f"ExponentialRetry(attempts={self.attempts}, minimum_delay={self.minimum_delay!r}, "
-            f"maximum_delay={self.maximum_delay!r}, attempt={self.attempt})"
-        )

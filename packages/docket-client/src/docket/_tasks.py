@@ -6,9 +6,11 @@ from collections.abc import Callable
 from typing import Any
 from weakref import WeakKeyDictionary, WeakSet
 
+from ._annotations import annotated_metadata
 from ._errors import InvalidTaskError
 from ._execution import TaskFunction
-from ._markers import Retry, _TaskArgument
+from ._markers import Marker, _TaskArgument
+from ._retry import Retry
 
 _signatures: "WeakKeyDictionary[Callable[..., Any], inspect.Signature]" = WeakKeyDictionary()
 _checked: "WeakSet[Callable[..., Any]]" = WeakSet()
@@ -16,11 +18,58 @@ _checked: "WeakSet[Callable[..., Any]]" = WeakSet()
 
 
 def task_signature(function: Callable[..., Any]) -> inspect.Signature:
-    """The signature of a task function, computed once per function."""
+    """The signature of a task (or dependency) function, computed once per function.
+
+    A parameter annotated ``Annotated[T, marker]`` appears here as if it defaulted to the
+    marker (in place of a plain default it may have for type checkers), so everything that
+    reads markers from defaults sees it too.
+    """
     signature = _signatures.get(function)
     if signature is None:
-        signature = _signatures[function] = inspect.signature(function)
+        signature = _signatures[function] = _with_annotated_markers(
+            function, inspect.signature(function)
+        )
     return signature
+
+
+def _with_annotated_markers(
+    function: Callable[..., Any], signature: inspect.Signature
+) -> inspect.Signature:
+    metadata = annotated_metadata(function, signature)
+    if not metadata:
+        return signature
+    parameters = [
+        _annotated_marker(function, parameter, metadata.get(parameter.name, ()))
+        for parameter in signature.parameters.values()
+    ]
+    # Not validated: an annotated marker may come before parameters without a default, as
+    # `Annotated` allows, and then behaves like a default marker (passed by keyword or filled).
+    return inspect.Signature(
+        parameters,
+        return_annotation=signature.return_annotation,
+        __validate_parameters__=False,
+    )
+
+
+def _annotated_marker(
+    function: Callable[..., Any], parameter: inspect.Parameter, metadata: tuple[Any, ...]
+) -> inspect.Parameter:
+    markers = [item for item in metadata if isinstance(item, Marker)]
+    if not markers:
+        return parameter
+    name = getattr(function, "__qualname__", function)
+    if len(markers) > 1:
+        raise InvalidTaskError(
+            f"{name}'s parameter {parameter.name!r} is annotated with {len(markers)} markers "
+            f"({', '.join(map(repr, markers))}): a parameter takes one; keep one of them."
+        )
+    if isinstance(parameter.default, Marker):
+        raise InvalidTaskError(
+            f"{name}'s parameter {parameter.name!r} is annotated with {markers[0]!r} and "
+            f"defaults to {parameter.default!r}: a parameter takes one marker; keep one of them."
+        )
+    # A plain default only tells type checkers that calls may leave the parameter out.
+    return parameter.replace(default=markers[0])
 
 
 def check_task_function(function: object) -> TaskFunction:
@@ -61,9 +110,9 @@ def _check_parameters(function: TaskFunction) -> None:
         default = parameter.default
         if isinstance(default, _TaskArgument):
             raise InvalidTaskError(
-                f"{name}'s parameter {parameter.name!r} defaults to TaskArgument(), which is "
+                f"{name}'s parameter {parameter.name!r} asks for TaskArgument(), which is "
                 "for dependency functions: a task gets its own arguments directly. Drop the "
-                f"default (or give {parameter.name!r} a plain one), or move the work that "
+                f"marker (or give {parameter.name!r} a plain default), or move the work that "
                 "needs it into a dependency: Depends(fn) where fn takes TaskArgument()."
             )
         if isinstance(default, Retry):

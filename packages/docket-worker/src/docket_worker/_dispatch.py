@@ -16,8 +16,11 @@ from docket._wire import unpack_arguments
 from ._acks import Acks
 from ._cancels import CancelRequests
 from ._execute import execute
+from ._run_limits import RunLimits
 
 if TYPE_CHECKING:
+    from docket._execution import TaskFunction
+
     from ._worker import Worker
 
 logger = logging.getLogger("docket.worker")
@@ -49,6 +52,8 @@ class Dispatcher:
             "dead_lettered": 0,
         }
         self.cancel_requests = CancelRequests()
+        self.run_limits: RunLimits | None = None
+        """While `Worker.run_at_most` runs: how many more runs some keys may have."""
         self.stop_request: BaseException | None = None
         """What a task raised to stop the worker (KeyboardInterrupt, SystemExit)."""
 
@@ -86,7 +91,7 @@ class Dispatcher:
                 continue
             if self.worker.stopping:
                 continue  # a task of this batch asked to stop: the rest is handed back
-            if self.cancel_requests.early and self._cancelled_early(execution):
+            if (self.cancel_requests.early or self.run_limits) and self._skipped(execution):
                 continue
             # Started eagerly: the task runs up to its first await right here, so one that
             # never waits is done without a trip through the event loop.
@@ -125,8 +130,14 @@ class Dispatcher:
         )
         return True
 
-    def _cancelled_early(self, execution: Execution) -> bool:
-        """Settle, without running it, an execution whose cancel notice came first."""
+    def _skipped(self, execution: Execution) -> bool:
+        """Settle, without running it, an execution whose cancel notice came first, or whose
+        key has used up its runs (`Worker.run_at_most`)."""
+        limits = self.run_limits
+        if limits is not None and not limits.may_run(execution.key):
+            assert execution.message_id is not None
+            self.settle(("a", execution.message_id, execution.key, execution.token, b"", 0))
+            return True
         if not self.cancel_requests.came_early(execution.token):
             return False
         assert execution.message_id is not None
@@ -142,12 +153,15 @@ class Dispatcher:
     def _execution(
         self, message_id: bytes, envelope: Envelope, redelivery: Redelivery | None
     ) -> tuple[Execution | None, bytes]:
-        """The execution a decoded message asks for; None when its task is unknown here."""
+        """The execution a decoded message asks for; None when its task is unknown here (and
+        the worker has no fallback task). A fallback runs as the task: `function` is the
+        fallback, `function_name` the name the message asked for."""
         _version, key, function_name, when_ms, attempt, token, arguments = envelope
         function = self.worker.docket.tasks.get(function_name)
         if function is None:
-            self._unknown_task(message_id, key, function_name, token)
-            return None, arguments
+            function = self._unknown_task(message_id, key, function_name, token)
+            if function is None:
+                return None, arguments
         args, kwargs = unpack_arguments(arguments)
         execution = Execution._create(
             function=function,
@@ -167,9 +181,14 @@ class Dispatcher:
             )
         return execution, arguments
 
-    def _unknown_task(self, message_id: bytes, key: str, name: str, token: str) -> None:
-        """Offer the message again for a while (a newer worker may know the task), then give
+    def _unknown_task(
+        self, message_id: bytes, key: str, name: str, token: str
+    ) -> "TaskFunction | None":
+        """The worker's fallback task, which then runs in place of the unknown one. Without
+        one, offer the message again for a while (a newer worker may know the task), then give
         up: the grace counts from the first time a worker could not find it (ack.lua)."""
+        if self.worker.fallback_task is not None:
+            return self.worker.fallback_task
         grace = self.worker.unknown_task_grace
         again_ms = min(UNKNOWN_TASK_RETRY_MS, timedelta_to_ms(grace))
         logger.warning(
@@ -184,6 +203,7 @@ class Dispatcher:
             "this letter"
         )
         self.settle(("u", message_id, key, token, reason, now_ms() + again_ms))
+        return None
 
     async def _run(self, execution: Execution, arguments: bytes) -> None:
         task = asyncio.current_task()

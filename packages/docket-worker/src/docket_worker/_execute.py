@@ -10,6 +10,7 @@ from docket import Execution
 from docket._scripts import AckEntry
 
 from ._deadline import run_within
+from ._logged import call_text
 from ._outcome import Outcome, cancelled_by_request, failed, hands_back
 from ._perpetuate import next_run
 from ._resolve import Resolver, plan_for
@@ -39,7 +40,7 @@ async def execute(
     started = time.perf_counter()
     resolver: Resolver | None = None
     try:
-        if plan.injected:
+        if plan.injected or worker.dependencies:
             async with AsyncExitStack() as stack:
                 resolver = Resolver(worker.docket, worker, execution, stack)
                 kwargs = await resolver.arguments_for(plan)
@@ -66,7 +67,7 @@ async def execute(
     if verbose:
         logger.info(
             "finished %s key=%s attempt=%d in %.1f ms",
-            execution.function_name,
+            logged_call(execution),
             execution.key,
             execution.attempt,
             (time.perf_counter() - started) * 1000,
@@ -80,19 +81,26 @@ def log_start(execution: Execution) -> None:
     if execution.redelivered_from is None:
         logger.info(
             "started %s key=%s attempt=%d",
-            execution.function_name,
+            logged_call(execution),
             execution.key,
             execution.attempt,
         )
     else:
         logger.info(
             "started %s key=%s attempt=%d (redelivered from %s, delivery %d)",
-            execution.function_name,
+            logged_call(execution),
             execution.key,
             execution.attempt,
             execution.redelivered_from,
             execution.delivery,
         )
+
+
+def logged_call(execution: Execution) -> str:
+    """``send(12345, name=...)``: the arguments of Logged parameters, the rest as ``...``."""
+    assert execution.function is not None
+    logged = plan_for(execution.function).logged
+    return call_text(execution.function_name, execution.args, execution.kwargs, logged)
 
 
 def acknowledgement(execution: Execution) -> AckEntry:
@@ -107,4 +115,7 @@ def then_perpetuate(
     """For a Perpetual (or Cron) task, the settlement that also schedules its next run."""
     if resolver is None or resolver.perpetual is None:
         return None
+    limits = resolver.worker.dispatcher.run_limits
+    if limits is not None and limits.used_up(execution.key):
+        return None  # run_at_most: this was the key's last run
     return next_run(execution, resolver.perpetual, arguments)

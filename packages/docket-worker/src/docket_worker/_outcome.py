@@ -9,7 +9,7 @@ from docket._scripts import AckEntry
 from docket._speedups import encode_envelope
 from docket._time import now_ms
 
-from ._retry import retry_delay_ms
+from ._retry import retry_due_ms
 
 if TYPE_CHECKING:
     from ._worker import Worker
@@ -62,13 +62,15 @@ def failed(
     error: BaseException,
     elapsed_ms: float,
 ) -> tuple[Outcome, AckEntry]:
-    """Log a failed run; settle it as retried (per `policy`) or failed.
+    """Log a failed run; settle it as retried (per `policy`, or at the time a ForcedRetry
+    asked for while attempts are left) or failed.
 
     `arguments` are the message's pickled arguments, reused as they are by a retry.
     """
     assert execution.message_id is not None
-    delay_ms = None if policy is None else retry_delay_ms(policy, execution.attempt)
-    if delay_ms is None:
+    now = now_ms()
+    due = retry_due_ms(policy, execution.attempt, error, now)
+    if due is None:
         logger.error(
             "failed %s key=%s attempt=%d in %.1f ms",
             execution.function_name,
@@ -86,9 +88,8 @@ def failed(
         elapsed_ms,
         type(error).__name__,
         error,
-        delay_ms / 1000,
+        (due - now) / 1000,
     )
-    due = now_ms() + delay_ms
     payload = encode_envelope(
         execution.key,
         execution.function_name,

@@ -1,19 +1,10 @@
-"""Dependency injection: analyse each function's signature once into a plan, fill it per call."""
+"""Dependency injection: fill each function's plan (see _plan.py) for one execution."""
 
 import copy
-import inspect
 import logging
 from collections.abc import Callable
-from contextlib import (
-    AbstractAsyncContextManager,
-    AbstractContextManager,
-    AsyncExitStack,
-    asynccontextmanager,
-    contextmanager,
-)
-from dataclasses import dataclass
+from contextlib import AsyncExitStack
 from typing import TYPE_CHECKING, Any
-from weakref import WeakKeyDictionary
 
 from docket import Docket, Execution, InvalidTaskError, Retry
 from docket._markers import (
@@ -27,86 +18,18 @@ from docket._markers import (
     _TaskLogger,
 )
 from docket._perpetual import Perpetual
+from docket._shared import _Shared
 from docket._tasks import task_signature
 from docket._timeout import Timeout
 
+from ._plan import Plan as Plan
+from ._plan import call_dependency
+from ._plan import plan_for as plan_for
+from ._shared import shared_value
+from ._worker_dependencies import WorkerDependencies, worker_dependencies
+
 if TYPE_CHECKING:
     from ._worker import Worker
-
-
-@dataclass(frozen=True, slots=True)
-class Plan:
-    """What a function's parameters need: markers to fill in, by parameter name."""
-
-    injected: tuple[tuple[str, Marker, int | None], ...]
-    """(parameter, marker, position among the positional parameters or None) per marker."""
-    retry: Retry | None
-    retry_at: tuple[str, int | None] | None
-    """Where a call may pass its own Retry in place of the default: (parameter, position)."""
-    call: Callable[..., Any]
-    """What to call: the function, or for a generator dependency its context manager."""
-    perpetual: Perpetual | None = None
-    timeout: Timeout | None = None
-
-
-_plans: "WeakKeyDictionary[Callable[..., Any], Plan]" = WeakKeyDictionary()
-
-
-def plan_for(function: Callable[..., Any], *, dependency: bool = False) -> Plan:
-    """The plan of a function, analysed on first use and cached."""
-    plan = _plans.get(function)
-    if plan is None:
-        plan = _plans[function] = _analyse(function, dependency)
-    return plan
-
-
-def _analyse(function: Callable[..., Any], dependency: bool) -> Plan:
-    positions = 0
-    injected: list[tuple[str, Marker, int | None]] = []
-    retry: Retry | None = None
-    retry_at: tuple[str, int | None] | None = None
-    perpetual: Perpetual | None = None
-    timeout: Timeout | None = None
-    for parameter in inspect.signature(function).parameters.values():
-        position = None
-        if parameter.kind in (parameter.POSITIONAL_ONLY, parameter.POSITIONAL_OR_KEYWORD):
-            position = positions
-            positions += 1
-        default = parameter.default
-        if isinstance(default, Marker):
-            injected.append((parameter.name, default, position))
-            if isinstance(default, Retry):
-                retry, retry_at = default, (parameter.name, position)
-            elif isinstance(default, Perpetual):
-                perpetual = default
-            elif isinstance(default, Timeout):
-                timeout = default
-            elif isinstance(default, _Depends):
-                plan_for(default.dependency, dependency=True)
-        elif (
-            dependency
-            and default is parameter.empty
-            and parameter.kind
-            not in (
-                parameter.VAR_POSITIONAL,
-                parameter.VAR_KEYWORD,
-            )
-        ):
-            raise InvalidTaskError(
-                f"dependency {getattr(function, '__qualname__', function)} has a parameter "
-                f"{parameter.name!r} without a default: give it a marker such as TaskArgument(), "
-                "Depends(...) or CurrentDocket()."
-            )
-    return Plan(tuple(injected), retry, retry_at, _as_context_manager(function), perpetual, timeout)
-
-
-def _as_context_manager(function: Callable[..., Any]) -> Callable[..., Any]:
-    """Let generator dependencies (FastAPI style, with ``yield``) work as context managers."""
-    if inspect.isasyncgenfunction(function):
-        return asynccontextmanager(function)
-    if inspect.isgeneratorfunction(function):
-        return contextmanager(function)
-    return function
 
 
 class Resolver:
@@ -138,10 +61,24 @@ class Resolver:
         args, kwargs = execution.args, dict(execution.kwargs)
         if plan.retry_at is not None:
             self.retry = self._passed_retry(plan.retry_at, plan.retry)
+        if self.worker.dependencies:
+            await self._around(plan, worker_dependencies(self.worker), kwargs)
         for name, marker, position in plan.injected:
             if name not in kwargs and (position is None or position >= len(args)):
                 kwargs[name] = await self._value(name, marker)
         return kwargs
+
+    async def _around(self, plan: Plan, around: WorkerDependencies, kwargs: dict[str, Any]) -> None:
+        """Resolve the worker's dependencies; each fills the task parameter of its name (one
+        without a marker of its own) if the call did not pass it."""
+        passed = len(self.execution.args)
+        for name, marker in around:
+            value = await self._value(name or "", marker)
+            if name is None or name in kwargs or name not in plan.plain:
+                continue
+            position = plan.plain[name]
+            if position is None or position >= passed:
+                kwargs[name] = value
 
     def _passed_retry(self, at: tuple[str, int | None], default: Retry | None) -> Retry | None:
         """The Retry the call passed in place of the default, which then decides the retries
@@ -163,16 +100,12 @@ class Resolver:
         execution = self.execution
         if isinstance(marker, _Depends):
             return await self._depend(marker.dependency)
+        if isinstance(marker, _Shared):
+            return await shared_value(self.worker, marker.factory)
         if isinstance(marker, Retry | Perpetual | Timeout):
             return self._run_state(marker)
-        if isinstance(marker, _CurrentDocket):
-            return self.docket
-        if isinstance(marker, _CurrentWorker):
-            return self.worker
-        if isinstance(marker, _CurrentExecution):
-            return execution
-        if isinstance(marker, _TaskKey):
-            return execution.key
+        if isinstance(marker, _CurrentDocket | _CurrentWorker | _CurrentExecution | _TaskKey):
+            return self._context(marker)
         if isinstance(marker, _TaskLogger):
             return logging.LoggerAdapter(
                 logging.getLogger(f"docket.task.{execution.function_name}"),
@@ -185,6 +118,17 @@ class Resolver:
         if isinstance(marker, _TaskArgument):
             return self._task_argument(marker.parameter or name, marker.optional)
         raise InvalidTaskError(f"unknown dependency marker {marker!r} for parameter {name!r}.")
+
+    def _context(
+        self, marker: _CurrentDocket | _CurrentWorker | _CurrentExecution | _TaskKey
+    ) -> Any:
+        if isinstance(marker, _CurrentDocket):
+            return self.docket
+        if isinstance(marker, _CurrentWorker):
+            return self.worker
+        if isinstance(marker, _CurrentExecution):
+            return self.execution
+        return self.execution.key
 
     def _run_state(self, marker: Retry | Perpetual | Timeout) -> Any:
         """A marker that keeps state for one run: this run's own copy of it."""
@@ -223,12 +167,6 @@ class Resolver:
             return self._cache[dependency]
         plan = plan_for(dependency, dependency=True)
         kwargs = {name: await self._value(name, marker) for name, marker, _ in plan.injected}
-        result = plan.call(**kwargs)
-        if inspect.isawaitable(result):
-            result = await result
-        if isinstance(result, AbstractAsyncContextManager):
-            result = await self.stack.enter_async_context(result)
-        elif isinstance(result, AbstractContextManager):
-            result = self.stack.enter_context(result)
+        result = await call_dependency(plan, kwargs, self.stack)
         self._cache[dependency] = result
         return result

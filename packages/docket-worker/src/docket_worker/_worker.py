@@ -15,6 +15,7 @@ from typing import Any, Self
 from docket import Docket, DocketConnectionError, DocketOutOfMemoryError
 from docket._backends import RedisBackend, note_worker, redact_url
 from docket._perpetual import Perpetual
+from docket._tasks import check_task_function
 from docket._transport import out_of_memory
 from redis.exceptions import RedisError
 
@@ -24,8 +25,11 @@ from ._fetch import fetch_loop
 from ._lease import reclaim_abandoned, renew_leases
 from ._notices import listen
 from ._outage import Outage, survive_outages
+from ._run_limits import RunLimits
 from ._scheduler import Scheduler
+from ._shared import close_shared
 from ._shutdown import finish_running, settle_and_hand_back, stop_reading
+from ._worker_dependencies import normalise_dependencies
 
 logger = logging.getLogger("docket.worker")
 
@@ -107,7 +111,8 @@ class Worker:
         self.unknown_task_grace = unknown_task_grace
         self.schedule_automatic_tasks = schedule_automatic_tasks
         self.dependencies = dependencies
-        self.fallback_task = fallback_task
+        normalise_dependencies(dependencies)  # a TypeError here, not at the first task
+        self.fallback_task = None if fallback_task is None else check_task_function(fallback_task)
         self.dispatcher = Dispatcher(self)
         self.outage = Outage(redact_url(docket.url))
         self.stopping = False
@@ -158,6 +163,7 @@ class Worker:
             if dedicated is not None:
                 await dedicated.close()
         self._reader = self._subscriber = None
+        await close_shared(self)
 
     # -- public --------------------------------------------------------------------------------
 
@@ -195,6 +201,17 @@ class Worker:
                 await run
             finally:
                 self.stopping = False  # an open worker can run again after the block
+
+    async def run_at_most(self, iterations_by_key: Mapping[str, int]) -> None:
+        """Run until finished, but run each of these keys at most so many times: for tests of
+        Perpetual tasks and other chains, which would otherwise never finish. A key's
+        executions past its count are acknowledged without running, and a Perpetual's last
+        allowed run schedules no next one."""
+        self.dispatcher.run_limits = RunLimits(iterations_by_key)
+        try:
+            await self.run_until_finished()
+        finally:
+            self.dispatcher.run_limits = None
 
     def stop(self) -> None:
         """Stop fetching; running tasks get `shutdown_timeout` to finish. Safe from signal
