@@ -18,6 +18,7 @@ PUBLIC_NAMES = [
     "CurrentWorker",
     "DeadLetter",
     "Depends",
+    "Disposition",
     "Docket",
     "DocketConnectionError",
     "DocketError",

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from ._calls import Call as Call
 from ._cron import Cron as Cron
 from ._dead import DeadLetter as DeadLetter
+from ._disposition import Disposition as Disposition
 from ._docket import Docket as Docket
 from ._errors import DocketConnectionError as DocketConnectionError
 from ._errors import DocketError as DocketError
@@ -43,6 +44,7 @@ __version__: str  # read from the installed metadata on first use (importlib.met
 for _exported in (
     Call,
     DeadLetter,
+    Disposition,
     Docket,
     DocketConnectionError,
     DocketError,
@@ -71,6 +73,7 @@ _CLIENT_NAMES = [
     "CurrentWorker",
     "DeadLetter",
     "Depends",
+    "Disposition",
     "Docket",
     "DocketConnectionError",
     "DocketError",

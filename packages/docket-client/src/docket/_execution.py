@@ -4,6 +4,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
+from ._disposition import Disposition
 from ._time import ms_to_datetime
 
 TaskFunction = Callable[..., Awaitable[None]]
@@ -75,6 +76,11 @@ class Execution:
         self.delivery = 1
         self.redelivered_from = None
         return self
+
+    @property
+    def disposition(self) -> Disposition:
+        """What the add or replace that made this execution did (see `scheduled`)."""
+        return Disposition.SCHEDULED if self.scheduled else Disposition.ALREADY_SCHEDULED
 
     @property
     def when(self) -> datetime:
