@@ -7,6 +7,9 @@ from typing import Any
 
 from docket import Docket
 
+BUILT_IN_TASKS = {"trace", "fail", "sleep"}
+"""The tasks every docket has registered (docket.tasks)."""
+
 
 async def wait_until(
     condition: Callable[[], bool | Awaitable[bool]], *, within: float = 10.0, what: str = ""

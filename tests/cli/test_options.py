@@ -18,10 +18,9 @@ from docket_cli._run import WorkerSettings
 from docket_cli.app import app
 from typer.testing import CliRunner
 
-Captured = dict[str, Any]
+from ..helpers import BUILT_IN_TASKS
 
-BUILT_IN = {"trace", "fail", "sleep"}
-"""The tasks every docket has (docket.tasks)."""
+Captured = dict[str, Any]
 
 
 @pytest.fixture
@@ -55,7 +54,7 @@ def test_defaults_match_the_original_docket_command(tasks_module: str, captured:
         until_finished=False,
         loop=EventLoop.UVLOOP,  # uvloop is installed (a dev dependency)
     )
-    assert sorted(set(captured["docket"].tasks) - BUILT_IN) == [
+    assert sorted(set(captured["docket"].tasks) - BUILT_IN_TASKS) == [
         "record",
         "slow",
         "stubborn",
@@ -299,4 +298,4 @@ def test_task_modules_in_the_current_directory_are_found(
     result = CliRunner().invoke(app, ["worker", "--tasks", f"{module}:tasks"])
 
     assert result.exit_code == 0, result.output
-    assert sorted(set(captured["docket"].tasks) - BUILT_IN) == ["hello"]
+    assert sorted(set(captured["docket"].tasks) - BUILT_IN_TASKS) == ["hello"]

@@ -18,10 +18,8 @@ from docket import (
     SerializationError,
 )
 
+from ..helpers import BUILT_IN_TASKS
 from ._support import stored_keys, tomorrow
-
-BUILT_IN = {"trace", "fail", "sleep"}
-"""The tasks every docket has registered."""
 
 
 async def send_followup_email(customer_id: int, name: str) -> None: ...
@@ -46,7 +44,7 @@ async def test_registering_a_sync_function_is_refused(docket: Docket) -> None:
     with pytest.raises(InvalidTaskError, match="async def"):
         docket.register(send_now)  # type: ignore[arg-type]
 
-    assert set(docket.tasks) == BUILT_IN
+    assert set(docket.tasks) == BUILT_IN_TASKS
 
 
 async def test_something_not_callable_is_refused_with_what_to_pass_instead(

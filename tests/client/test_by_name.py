@@ -7,10 +7,8 @@ import pytest
 from docket import Docket, InvalidTaskError, Worker
 
 from ..conftest import WorkerFactory
+from ..helpers import BUILT_IN_TASKS
 from ._support import soon, stored_keys, tomorrow
-
-BUILT_IN = {"trace", "fail", "sleep"}
-"""The tasks every docket has registered."""
 
 runs: list[tuple[int, str]] = []
 
@@ -143,7 +141,7 @@ def test_register_collection_with_a_bad_path_says_what_is_wrong(path: str, says:
     with pytest.raises(InvalidTaskError, match=says.replace("(", r"\(")):
         docket.register_collection(path)
 
-    assert set(docket.tasks) == BUILT_IN
+    assert set(docket.tasks) == BUILT_IN_TASKS
 
 
 def another_send_followup_email() -> Callable[[int, str], Awaitable[None]]:
@@ -163,4 +161,4 @@ def test_two_different_tasks_with_one_name_cannot_both_be_registered() -> None:
         docket.register(another_send_followup_email())
 
     assert docket.tasks["send_followup_email"] is send_followup_email
-    assert set(docket.tasks) == BUILT_IN | {"send_followup_email"}
+    assert set(docket.tasks) == BUILT_IN_TASKS | {"send_followup_email"}

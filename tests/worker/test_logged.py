@@ -142,4 +142,4 @@ async def test_arguments_are_not_formatted_when_info_is_off(
     with caplog.at_level(logging.INFO, logger="docket.worker.tasks"):
         await worker.run_until_finished()
     assert "started noisy(Noisy()) key=n attempt=1" in task_lines(caplog)
-    assert _repr_counter.shown == before + 2  # the start line and the finish line
+    assert _repr_counter.shown == before + 1  # built once, for the start and finish lines

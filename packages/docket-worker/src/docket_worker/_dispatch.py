@@ -16,6 +16,7 @@ from docket._wire import unpack_arguments
 from ._acks import Acks
 from ._cancels import CancelRequests
 from ._execute import execute
+from ._outcome import acknowledgement
 from ._run_limits import RunLimits
 
 if TYPE_CHECKING:
@@ -135,14 +136,19 @@ class Dispatcher:
         key has used up its runs (`Worker.run_at_most`)."""
         limits = self.run_limits
         if limits is not None and not limits.may_run(execution.key):
-            assert execution.message_id is not None
-            self.settle(("a", execution.message_id, execution.key, execution.token, b"", 0))
-            return True
-        if not self.cancel_requests.came_early(execution.token):
+            logger.info(
+                "skipped %s key=%s: its run_at_most count is used up",
+                execution.function_name,
+                execution.key,
+            )
+        elif self.cancel_requests.came_early(execution.token):
+            logger.info(
+                "cancelled %s key=%s before it started", execution.function_name, execution.key
+            )
+            self.counts["cancelled"] += 1
+        else:
             return False
-        assert execution.message_id is not None
-        self.counts["cancelled"] += 1
-        self.settle(("a", execution.message_id, execution.key, execution.token, b"", 0))
+        self.settle(acknowledgement(execution))
         return True
 
     def dead_letter(self, message_id: bytes, key: str, reason: str, token: str = "") -> None:

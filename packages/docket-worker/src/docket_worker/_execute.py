@@ -11,7 +11,7 @@ from docket._scripts import AckEntry
 
 from ._deadline import run_within
 from ._logged import call_text
-from ._outcome import Outcome, cancelled_by_request, failed, hands_back
+from ._outcome import Outcome, acknowledgement, cancelled_by_request, failed, hands_back
 from ._perpetuate import next_run
 from ._resolve import Resolver, plan_for
 
@@ -35,8 +35,10 @@ async def execute(
     assert function is not None
     plan = plan_for(function)
     verbose = logger.isEnabledFor(logging.INFO)
+    described = ""
     if verbose:
-        log_start(execution)
+        described = logged_call(execution)  # built once, for both lines
+        log_start(execution, described)
     started = time.perf_counter()
     resolver: Resolver | None = None
     try:
@@ -67,7 +69,7 @@ async def execute(
     if verbose:
         logger.info(
             "finished %s key=%s attempt=%d in %.1f ms",
-            logged_call(execution),
+            described,
             execution.key,
             execution.attempt,
             (time.perf_counter() - started) * 1000,
@@ -77,18 +79,18 @@ async def execute(
     )
 
 
-def log_start(execution: Execution) -> None:
+def log_start(execution: Execution, described: str) -> None:
     if execution.redelivered_from is None:
         logger.info(
             "started %s key=%s attempt=%d",
-            logged_call(execution),
+            described,
             execution.key,
             execution.attempt,
         )
     else:
         logger.info(
             "started %s key=%s attempt=%d (redelivered from %s, delivery %d)",
-            logged_call(execution),
+            described,
             execution.key,
             execution.attempt,
             execution.redelivered_from,
@@ -101,12 +103,6 @@ def logged_call(execution: Execution) -> str:
     assert execution.function is not None
     logged = plan_for(execution.function).logged
     return call_text(execution.function_name, execution.args, execution.kwargs, logged)
-
-
-def acknowledgement(execution: Execution) -> AckEntry:
-    """The settlement of a run that is over: acknowledge its message, release its key."""
-    assert execution.message_id is not None
-    return ("a", execution.message_id, execution.key, execution.token, b"", 0)
 
 
 def then_perpetuate(

@@ -55,6 +55,12 @@ def hands_back(worker: "Worker", execution: Execution, error: BaseException) -> 
     return task is not None and task.cancelling() > 0
 
 
+def acknowledgement(execution: Execution) -> AckEntry:
+    """The settlement of a run that is over: acknowledge its message, release its key."""
+    assert execution.message_id is not None
+    return ("a", execution.message_id, execution.key, execution.token, b"", 0)
+
+
 def failed(
     execution: Execution,
     policy: Retry | None,
@@ -79,7 +85,7 @@ def failed(
             elapsed_ms,
             exc_info=error,
         )
-        return "failed", ("a", execution.message_id, execution.key, execution.token, b"", 0)
+        return "failed", acknowledgement(execution)
     logger.warning(
         "failed %s key=%s attempt=%d in %.1f ms (%s: %s); retrying in %.3f s",
         execution.function_name,
