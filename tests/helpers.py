@@ -29,7 +29,7 @@ async def wait_until(
 
 async def assert_consistent(docket: Docket) -> None:
     """Every stored task key is either parked in the queue or has a message in the stream
-    (or is what a cancel remembers of itself, expiring)."""
+    (or is what a cancel remembers of itself, or a finished execution's record: expiring)."""
     client: Any = docket.backend.client
     keys = docket.keys
     parked = {member.decode() for member in await client.zrange(keys.queue, 0, -1)}
@@ -40,6 +40,10 @@ async def assert_consistent(docket: Docket) -> None:
         fields = await client.hgetall(raw)
         if set(fields) == {b"c"}:  # what a cancel remembers of itself, for a while
             assert await client.pttl(raw) > 0, f"cancelled task {task_key!r} has no TTL"
+            continue
+        if fields.get(b"s") in (b"completed", b"failed", b"cancelled"):
+            assert b"p" not in fields, f"record {task_key!r}: {fields}"
+            assert await client.pttl(raw) > 0, f"the record of {task_key!r} has no TTL"
             continue
         if b"p" in fields:
             assert task_key in parked, f"task {task_key!r} holds a payload but is not in the queue"

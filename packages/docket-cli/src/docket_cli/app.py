@@ -2,7 +2,8 @@
 
 Exit status: 0 done (or stopped by one SIGTERM/SIGINT/SIGHUP), 1 a failure reported in one line
 on stderr (a bad --tasks, --dependencies or --fallback-task path, Redis unreachable, a memory://
-URL, uvloop asked for but missing), 2 a usage error, 130 stopped at once by a second signal.
+URL, uvloop asked for but missing), 2 a usage error, 130 stopped at once by a second signal;
+`show` and `watch` add their own (3: no execution has that key; see _executions.py).
 
 Start-up cost: this module imports only Typer and the CLI's own light modules. docket,
 docket_worker and redis are imported inside the commands that open a docket, so `docket --help`
@@ -17,6 +18,7 @@ import typer
 
 from ._dead import dead_app
 from ._durations import parse_duration, parse_positive_duration
+from ._executions import executions_app
 from ._logging import LogFormat, LogLevel, configure_logging
 from ._loops import EventLoop, default_loop, loop_factory
 from ._options import DEFAULT_DOCKET, DEFAULT_URL, DocketOption, UrlOption
@@ -35,6 +37,7 @@ app = typer.Typer(
 )
 app.add_typer(dead_app)
 app.add_typer(tasks_app)
+app.add_typer(executions_app)
 
 
 def split_collections(values: list[str]) -> list[str]:

@@ -15,10 +15,13 @@ from ._docket import Docket as Docket
 from ._errors import DocketConnectionError as DocketConnectionError
 from ._errors import DocketError as DocketError
 from ._errors import DocketOutOfMemoryError as DocketOutOfMemoryError
+from ._errors import ExecutionCancelled as ExecutionCancelled
+from ._errors import ExecutionFailed as ExecutionFailed
 from ._errors import InvalidScheduleError as InvalidScheduleError
 from ._errors import InvalidTaskError as InvalidTaskError
 from ._errors import MessageDecodeError as MessageDecodeError
 from ._errors import MessageTooLargeError as MessageTooLargeError
+from ._errors import ResultUnavailableError as ResultUnavailableError
 from ._errors import SerializationError as SerializationError
 from ._execution import Execution as Execution
 from ._logged import Logged as Logged
@@ -30,10 +33,14 @@ from ._markers import TaskArgument as TaskArgument
 from ._markers import TaskKey as TaskKey
 from ._markers import TaskLogger as TaskLogger
 from ._perpetual import Perpetual as Perpetual
+from ._progress import ExecutionProgress as ExecutionProgress
+from ._progress import Progress as Progress
+from ._results import ResultStorage as ResultStorage
 from ._retry import ExponentialRetry as ExponentialRetry
 from ._retry import ForcedRetry as ForcedRetry
 from ._retry import Retry as Retry
 from ._shared import Shared as Shared
+from ._state import ExecutionState as ExecutionState
 from ._timeout import Timeout as Timeout
 
 if TYPE_CHECKING:
@@ -50,6 +57,10 @@ for _exported in (
     DocketError,
     DocketOutOfMemoryError,
     Execution,
+    ExecutionCancelled,
+    ExecutionFailed,
+    ExecutionProgress,
+    ExecutionState,
     ExponentialRetry,
     ForcedRetry,
     InvalidScheduleError,
@@ -58,6 +69,8 @@ for _exported in (
     MessageDecodeError,
     MessageTooLargeError,
     Perpetual,
+    ResultStorage,
+    ResultUnavailableError,
     Retry,
     SerializationError,
     Timeout,
@@ -79,6 +92,10 @@ _CLIENT_NAMES = [
     "DocketError",
     "DocketOutOfMemoryError",
     "Execution",
+    "ExecutionCancelled",
+    "ExecutionFailed",
+    "ExecutionProgress",
+    "ExecutionState",
     "ExponentialRetry",
     "ForcedRetry",
     "InvalidScheduleError",
@@ -87,6 +104,9 @@ _CLIENT_NAMES = [
     "MessageDecodeError",
     "MessageTooLargeError",
     "Perpetual",
+    "Progress",
+    "ResultStorage",
+    "ResultUnavailableError",
     "Retry",
     "SerializationError",
     "Shared",
@@ -106,6 +126,10 @@ def __getattr__(name: str) -> Any:
 
         version = globals()["__version__"] = importlib.metadata.version("docket-client")
         return version
+    if name == "testing":  # `docket.testing.VirtualClock(...)` after a plain `import docket`
+        import importlib
+
+        return importlib.import_module("docket.testing")
     if name == "Worker":
         try:
             from docket_worker import Worker

@@ -12,7 +12,7 @@ from ._keys import check_encodable, check_task_key, new_task_key
 from ._scripts import ScheduleArgs
 from ._speedups import encode_envelope
 from ._tasks import check_task_function, task_signature
-from ._time import datetime_to_ms, now_ms
+from ._time import datetime_to_ms
 from ._wire import pack_arguments
 
 if TYPE_CHECKING:
@@ -66,7 +66,7 @@ def call_builder(
             except TypeError as error:
                 raise InvalidTaskError(f"{name}() cannot take these arguments: {error}.") from None
         arguments = pack_arguments(name, args, kwargs)
-        due = now_ms() if when_ms is None else when_ms
+        due = docket.now_ms() if when_ms is None else when_ms
         task_key = new_task_key() if key is None else key
         token = os.urandom(8).hex()
         execution = Execution._create(
@@ -79,6 +79,7 @@ def call_builder(
             attempt=1,
             token=token,
         )
+        execution.docket = docket
         payload = encode_envelope(task_key, name, due, 1, token, arguments)
         return Call(execution, payload, new_key=key is None)
 

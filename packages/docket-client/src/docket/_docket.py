@@ -17,13 +17,16 @@ from ._builtin_tasks import builtin_tasks, is_builtin_task
 from ._calls import Call, call_builder
 from ._dead import DeadLetter, list_dead_letters, requeue_dead_letters
 from ._errors import DocketConnectionError, InvalidTaskError
+from ._events import Events
 from ._execution import Execution, TaskFunction
 from ._imports import import_collection
 from ._keys import DocketKeys, check_task_key
 from ._limits import check_sizes
 from ._reconnect import UNREACHABLE, persist
+from ._record import read_record
+from ._results import ResultStorage
 from ._tasks import check_task_function
-from ._time import now_ms
+from ._time import now_ms, timedelta_to_ms
 
 FAILOVER_PAUSE = 0.2
 """Seconds between tries to open a docket on a cluster or Sentinel set-up mid-failover."""
@@ -51,6 +54,13 @@ class Docket:
         durability: ``"local"`` (default): an add returns once the master has it.
             ``"replicated"``: once a replica has it too (``WAIT 1``, in the same round
             trip), so an acknowledged add survives a failover; it costs the replication lag.
+        execution_ttl: how long the record of a finished execution (its state, result or
+            error, progress) is kept, for `get_execution`, `get_result` and `subscribe`.
+            ``timedelta(0)`` keeps none and announces nothing: the fastest, fire-and-forget.
+            The workers' Docket decides what they record; give clients the same value.
+        result_storage: where results and exceptions go instead of the docket's Redis: any
+            object with async ``put(key, value, ttl)``, ``get(key)`` and ``delete(key)``
+            (see docket._results); the workers and the clients that read results need it.
     """
 
     def __init__(
@@ -60,6 +70,8 @@ class Docket:
         *,
         reconnect_timeout: timedelta = timedelta(seconds=5),
         durability: Durability = "local",
+        execution_ttl: timedelta = timedelta(minutes=15),
+        result_storage: ResultStorage | None = None,
     ) -> None:
         if durability not in DURABILITIES:
             raise ValueError(
@@ -67,13 +79,37 @@ class Docket:
             )
         if reconnect_timeout < timedelta(0):
             raise ValueError(f"Docket(reconnect_timeout={reconnect_timeout!r}) cannot be negative.")
+        if not isinstance(execution_ttl, timedelta) or execution_ttl < timedelta(0):
+            raise ValueError(
+                f"Docket(execution_ttl={execution_ttl!r}): pass a timedelta of 0 or more, "
+                "e.g. timedelta(minutes=15); timedelta(0) keeps no records."
+            )
+        if result_storage is not None and not isinstance(result_storage, ResultStorage):
+            raise TypeError(
+                f"Docket(result_storage={result_storage!r}) lacks async put/get/delete "
+                "methods: see docket._results.ResultStorage for what it must have."
+            )
         self.name = name
         self.url = url
         self.reconnect_timeout = reconnect_timeout
         self.durability = durability
+        self.execution_ttl = execution_ttl
+        self.result_storage = result_storage
         self.keys = DocketKeys.for_docket(name)
         self.tasks: dict[str, TaskFunction] = builtin_tasks()  # trace, fail, sleep
         self._backend: RedisBackend | None = None
+        self._followers: Events | None = None
+        self._clock: Callable[[], int] = now_ms
+
+    def now_ms(self) -> int:
+        """Now, in epoch milliseconds, by this docket's clock: the machine's, or a test's
+        VirtualClock (docket.testing), which the docket's workers in this process follow."""
+        return self._clock()
+
+    @property
+    def keeps_records(self) -> bool:
+        """Whether finished executions leave a record (execution_ttl above 0)."""
+        return self.execution_ttl > timedelta(0)
 
     def __repr__(self) -> str:
         return f"Docket(name={self.name!r}, url={redact_url(self.url)!r})"
@@ -89,6 +125,9 @@ class Docket:
                 f"cannot reach Redis at {redact_url(self.url)} for docket {self.name!r}: "
                 f"{reason}. Start the server, or check the URL (url=, --url or DOCKET_URL)."
             ) from error
+        backend.scripts.record_ms = max(timedelta_to_ms(self.execution_ttl), 0)
+        if self.keeps_records and backend.scripts.record_ms == 0:
+            backend.scripts.record_ms = 1  # under a millisecond still keeps a record
         self._backend = backend
         return self
 
@@ -113,9 +152,18 @@ class Docket:
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
+        if self._followers is not None:
+            await self._followers.close()
+            self._followers = None
         if self._backend is not None:
             await self._backend.close()
             self._backend = None
+
+    def _events(self) -> Events:
+        """The shared subscription of this docket's key events, opened on first use."""
+        if self._followers is None:
+            self._followers = Events(self.backend)
+        return self._followers
 
     @property
     def backend(self) -> RedisBackend:
@@ -170,7 +218,7 @@ class Docket:
     @overload
     def add[**P](
         self,
-        function: Callable[P, Awaitable[None]],
+        function: Callable[P, Awaitable[Any]],
         when: datetime | None = None,
         key: str | None = None,
     ) -> Callable[P, Awaitable[Execution]]: ...
@@ -180,7 +228,7 @@ class Docket:
     ) -> Callable[..., Awaitable[Execution]]: ...
     def add(
         self,
-        function: Callable[..., Awaitable[None]] | str,
+        function: Callable[..., Awaitable[Any]] | str,
         when: datetime | None = None,
         key: str | None = None,
     ) -> Callable[..., Awaitable[Execution]]:
@@ -193,7 +241,7 @@ class Docket:
     @overload
     def replace[**P](
         self,
-        function: Callable[P, Awaitable[None]],
+        function: Callable[P, Awaitable[Any]],
         when: datetime,
         key: str,
         running: Running = "finish",
@@ -204,7 +252,7 @@ class Docket:
     ) -> Callable[..., Awaitable[Execution]]: ...
     def replace(
         self,
-        function: Callable[..., Awaitable[None]] | str,
+        function: Callable[..., Awaitable[Any]] | str,
         when: datetime,
         key: str,
         running: Running = "finish",
@@ -221,7 +269,7 @@ class Docket:
     @overload
     def call[**P](
         self,
-        function: Callable[P, Awaitable[None]],
+        function: Callable[P, Awaitable[Any]],
         when: datetime | None = None,
         key: str | None = None,
     ) -> Callable[P, Call]: ...
@@ -231,7 +279,7 @@ class Docket:
     ) -> Callable[..., Call]: ...
     def call(
         self,
-        function: Callable[..., Awaitable[None]] | str,
+        function: Callable[..., Awaitable[Any]] | str,
         when: datetime | None = None,
         key: str | None = None,
     ) -> Callable[..., Call]:
@@ -273,8 +321,19 @@ class Docket:
         backend, token = self.backend, os.urandom(8).hex()
         return await self._persist(
             f"cancel key={key}",
-            lambda resend: backend.cancel(key, token, running=running, resend=resend),
+            lambda resend: backend.cancel(
+                key, token, self.now_ms(), running=running, resend=resend
+            ),
         )
+
+    # -- executions ----------------------------------------------------------------------------
+
+    async def get_execution(self, key: str) -> Execution | None:
+        """The execution of `key` as it is now (pending, running, or finished less than
+        `execution_ttl` ago), or None. Its arguments are left undecoded (empty, with
+        ``arguments_decoded`` False) when this process cannot unpickle them."""
+        check_task_key(key)
+        return await read_record(self, key)
 
     # -- dead letters ----------------------------------------------------------------------------
 
@@ -295,7 +354,7 @@ class Docket:
 
     def _prepare(
         self,
-        function: Callable[..., Awaitable[None]] | str,
+        function: Callable[..., Awaitable[Any]] | str,
         when: datetime | None,
         key: str | None,
         *,
@@ -308,7 +367,7 @@ class Docket:
             call = build(*args, **kwargs)
             execution, backend = call.execution, self.backend
             await check_sizes(backend, [call])
-            arguments = call.schedule_args(now_ms())
+            arguments = call.schedule_args(self.now_ms())
             replicated = self.durability == "replicated"
             execution.scheduled = await self._persist(
                 f"schedule {execution.function_name} (key={execution.key})",
@@ -329,7 +388,7 @@ class Docket:
         if not batch:
             return []
         await check_sizes(backend, batch)
-        now = now_ms()
+        now = self.now_ms()
         arguments = [call.schedule_args(now) for call in batch]
         replicated = self.durability == "replicated"
         scheduled = await self._persist(
@@ -350,7 +409,7 @@ class Docket:
         chunks = list(itertools.batched(calls, chunk_size))
         backend = self.backend
         await check_sizes(backend, [call for chunk in chunks for call in chunk])
-        now = now_ms()
+        now = self.now_ms()
         total = sum(map(len, chunks))
         replicated = self.durability == "replicated"
 

@@ -7,7 +7,11 @@ DocketError
 ├── InvalidScheduleError    (also a ValueError)  naive datetime, empty key, bad docket name
 ├── MessageDecodeError      (also a ValueError)  a message a worker cannot decode
 ├── DocketOutOfMemoryError                       Redis is at maxmemory and refuses writes
-└── DocketConnectionError   (also a ConnectionError)  the Redis server cannot be reached
+├── DocketConnectionError   (also a ConnectionError)  the Redis server cannot be reached
+├── ExecutionCancelled                           get_result of an execution that was cancelled
+├── ExecutionFailed                              get_result of a failure whose exception could
+│                                                not be kept (it did not pickle) or read back
+└── ResultUnavailableError                       a result that cannot be read here
 """
 
 
@@ -49,3 +53,17 @@ class DocketConnectionError(DocketError, ConnectionError):
     def __init__(self, message: str, *, outcome_unknown: bool = False) -> None:
         super().__init__(message)
         self.outcome_unknown = outcome_unknown
+
+
+class ExecutionCancelled(DocketError):
+    """`get_result` of an execution that was cancelled (`docket.cancel`) before it finished."""
+
+
+class ExecutionFailed(DocketError):
+    """`get_result` of an execution that failed, when its exception could not be stored or
+    read back as itself (it did not pickle); the message has its type and text."""
+
+
+class ResultUnavailableError(DocketError):
+    """A stored result that this process cannot read: it lives in a result_storage this
+    Docket was not given, or it does not unpickle here (a class this process lacks)."""

@@ -26,6 +26,11 @@ class DocketKeys:
     """Channel of the notices that tell workers to stop a running task (cancel, replace)."""
     task_prefix: str
     workers: str
+    events_prefix: str
+    """Prefix of the per-key channels on which state changes and progress are announced."""
+    followed: str
+    """Sorted set of the keys someone follows now (score: until when, epoch ms), so the
+    scripts announce only what somebody listens to."""
     group: str = CONSUMER_GROUP
 
     @classmethod
@@ -46,11 +51,18 @@ class DocketKeys:
             cancel=f"{tag}:cancel",
             task_prefix=f"{tag}:task:",
             workers=f"{tag}:workers",
+            events_prefix=f"{tag}:events:",
+            followed=f"{tag}:followed",
         )
 
     def task(self, key: str) -> str:
-        """The hash that records the pending execution of a task key."""
+        """The hash that records the pending execution of a task key (and, once it is over,
+        its record, while the docket keeps them: see _record.py)."""
         return self.task_prefix + key
+
+    def events(self, key: str) -> str:
+        """The channel on which the state changes and progress of a task key are announced."""
+        return self.events_prefix + key
 
 
 def new_task_key() -> str:

@@ -1,5 +1,6 @@
 """Perpetual: a task that schedules itself again, under its own key, after every run."""
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any, Self
 
@@ -16,7 +17,9 @@ class Perpetual(Marker):
     the task's name), so the task must take no required arguments.
     """
 
-    __slots__ = ("args", "automatic", "cancelled", "every", "kwargs", "next_ms", "started_ms")
+    __slots__ = (
+        "args", "automatic", "cancelled", "clock", "every", "kwargs", "next_ms", "started_ms",
+    )  # fmt: skip
 
     def __init__(self, every: timedelta = timedelta(0), automatic: bool = False) -> None:
         if every < timedelta(0):
@@ -27,18 +30,22 @@ class Perpetual(Marker):
         self.args: tuple[Any, ...] | None = None
         """The next run's arguments, once `perpetuate` was called."""
         self.kwargs: dict[str, Any] = {}
+        self.clock: Callable[[], int] = now_ms
+        """The docket's clock (a worker sets it for each run)."""
         self.next_ms: int | None = None
         """When the next run is due, once `after` or `at` chose it (epoch ms)."""
         self.started_ms = 0
         """When this run started (epoch ms; set for each run)."""
 
-    def for_run(self) -> Self:
-        """A fresh copy for one run of the task (the default is shared by every run)."""
+    def for_run(self, clock: Callable[[], int] = now_ms) -> Self:
+        """A fresh copy for one run of the task (the default is shared by every run);
+        `clock` is the docket's (a test's VirtualClock, say)."""
         run = object.__new__(type(self))
         for name in _slots(type(self)):
             setattr(run, name, getattr(self, name))
         run.cancelled, run.args, run.kwargs, run.next_ms = False, None, {}, None
-        run.started_ms = now_ms()
+        run.clock = clock
+        run.started_ms = clock()
         return run
 
     def cancel(self) -> None:
@@ -51,7 +58,8 @@ class Perpetual(Marker):
 
     def after(self, delay: timedelta) -> None:
         """Run the next time `delay` from now, instead of on the usual schedule (once)."""
-        self.next_ms = now_ms() + timedelta_to_ms(delay)
+        clock: Callable[[], int] = getattr(self, "clock", now_ms)
+        self.next_ms = clock() + timedelta_to_ms(delay)
 
     def at(self, when: datetime) -> None:
         """Run the next time at `when` (an aware datetime), instead of on the usual schedule."""

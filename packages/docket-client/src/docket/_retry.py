@@ -3,6 +3,7 @@
 The policy only records what was asked for; docket-worker's _retry.py does the arithmetic.
 """
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Never, NoReturn, Self
 
@@ -45,7 +46,7 @@ class Retry(Marker):
     ``retry.at(when)`` end the run and ask for the next attempt at that time.
     """
 
-    __slots__ = ("attempt", "attempts", "delay", "jitter")
+    __slots__ = ("attempt", "attempts", "clock", "delay", "jitter")
 
     def __init__(
         self,
@@ -69,6 +70,8 @@ class Retry(Marker):
         self.delay = delay
         self.jitter = _check_jitter(type(self).__name__, jitter)
         self.attempt = 1
+        self.clock: Callable[[], int] = now_ms
+        """The docket's clock, for `in_` and `at` (a worker sets it for each run)."""
 
     @classmethod
     def forever(cls, delay: timedelta = timedelta(0), jitter: float = 0.0) -> Self:
@@ -78,7 +81,7 @@ class Retry(Marker):
     def in_(self, delay: timedelta) -> NoReturn:
         """End this run and run the task again `delay` from now (if attempts are left; a
         negative delay means at once). Raises ForcedRetry: let it propagate."""
-        raise ForcedRetry(now_ms() + max(timedelta_to_ms(delay), 0))
+        raise ForcedRetry(self._now() + max(timedelta_to_ms(delay), 0))
 
     def after(self, delay: timedelta) -> NoReturn:
         """The same as `in_`."""
@@ -87,7 +90,12 @@ class Retry(Marker):
     def at(self, when: datetime) -> NoReturn:
         """End this run and run the task again at `when`, an aware datetime (if attempts are
         left; a time in the past means at once). Raises ForcedRetry: let it propagate."""
-        raise ForcedRetry(max(datetime_to_ms(when), now_ms()))
+        raise ForcedRetry(max(datetime_to_ms(when), self._now()))
+
+    def _now(self) -> int:
+        """Now by the docket's clock (a test's VirtualClock, say), once the worker set it."""
+        clock: Callable[[], int] = getattr(self, "clock", now_ms)  # unpickled: maybe unset
+        return clock()
 
     def __repr__(self) -> str:
         jitter = f", jitter={self.jitter}" if self.jitter else ""
@@ -132,6 +140,11 @@ class ExponentialRetry(Retry):
         return cls(
             attempts=None, minimum_delay=minimum_delay, maximum_delay=maximum_delay, jitter=jitter
         )
+
+    def _now(self) -> int:
+        """Now by the docket's clock (a test's VirtualClock, say), once the worker set it."""
+        clock: Callable[[], int] = getattr(self, "clock", now_ms)  # unpickled: maybe unset
+        return clock()
 
     def __repr__(self) -> str:
         jitter = f", jitter={self.jitter}" if self.jitter else ""

@@ -3,10 +3,9 @@
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
-from ._errors import MessageDecodeError
+from ._decoding import execution_from_envelope
 from ._execution import Execution
-from ._speedups import decode_envelope, parse_stream_reply
-from ._wire import unpack_arguments
+from ._speedups import parse_stream_reply
 
 if TYPE_CHECKING:
     from ._docket import Docket
@@ -57,23 +56,8 @@ def _ok(reply: Any) -> Any:
 
 
 def _decoded(state: PendingState, payload: bytes, docket: "Docket") -> list[Pending]:
-    try:
-        _version, key, name, when_ms, attempt, token, arguments = decode_envelope(payload)
-    except MessageDecodeError:
+    decoded = execution_from_envelope(docket, payload)
+    if decoded is None:
         return []  # not docket's message: nothing a test could have scheduled
-    try:
-        args, kwargs = unpack_arguments(arguments)
-        decoded = True
-    except MessageDecodeError:
-        args, kwargs, decoded = (), {}, False
-    execution = Execution._create(
-        function=docket.tasks.get(name),
-        function_name=name,
-        args=args,
-        kwargs=kwargs,
-        when_ms=when_ms,
-        key=key,
-        attempt=attempt,
-        token=token,
-    )
-    return [Pending(state, execution, decoded)]
+    execution, arguments_decoded = decoded
+    return [Pending(state, execution, arguments_decoded)]

@@ -7,6 +7,9 @@
 
 "Scheduled" means pending: parked for later, or queued and not yet taken by a worker. Each
 assertion reads the docket once; its failure message lists what *is* pending.
+
+`VirtualClock` (see _virtual_clock.py) lets a test move time by hand: ``await
+clock.advance(timedelta(days=7))`` runs a week of due tasks, retries and Perpetual runs.
 """
 
 from collections.abc import Callable
@@ -14,8 +17,10 @@ from typing import Any
 
 from ._docket import Docket
 from ._snapshot import Pending, pending
+from ._virtual_clock import VirtualClock
 
 __all__ = [
+    "VirtualClock",
     "assert_no_tasks",
     "assert_task_count",
     "assert_task_not_scheduled",

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from docket import InvalidTaskError
 from docket._calls import call_builder
 from docket._perpetual import Perpetual
-from docket._time import ms_to_datetime, now_ms
+from docket._time import ms_to_datetime
 
 from ._resolve import plan_for
 
@@ -41,7 +41,7 @@ def automatic_tasks(worker: "Worker") -> list[tuple[Callable[..., Any], Perpetua
 async def seed(worker: "Worker", tasks: list[tuple[Callable[..., Any], Perpetual]]) -> None:
     """Start each chain under the task's name, unless that key already has one (or any state:
     running, pending, just cancelled); many workers starting at once start it once."""
-    backend, now = worker.docket.backend, now_ms()
+    backend, now = worker.docket.backend, worker.docket.now_ms()
     for function, perpetual in tasks:
         name = function.__name__
         when = ms_to_datetime(perpetual.first_run_ms(now))

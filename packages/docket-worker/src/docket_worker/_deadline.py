@@ -7,8 +7,9 @@ from typing import Any
 from docket._timeout import Timeout
 
 
-async def run_within(call: Awaitable[None], limit: Timeout) -> None:
-    """Await `call` until `limit.deadline`; past it, cancel `call` and raise TimeoutError.
+async def run_within(call: Awaitable[Any], limit: Timeout) -> Any:
+    """Await `call` until `limit.deadline` and return its value; past it, cancel `call` and
+    raise TimeoutError.
 
     The call runs as a task of its own, so the cancellation never reaches the caller: a call
     that finishes just as the deadline fires reports its own outcome. The task starts eagerly,
@@ -17,8 +18,7 @@ async def run_within(call: Awaitable[None], limit: Timeout) -> None:
     loop = asyncio.get_running_loop()
     task = asyncio.Task(_coroutine(call), loop=loop, eager_start=True)
     if task.done():
-        task.result()
-        return
+        return task.result()
     ended = loop.create_future()
     task.add_done_callback(lambda _: None if ended.done() else ended.set_result(None))
     expired = False
@@ -45,14 +45,14 @@ async def run_within(call: Awaitable[None], limit: Timeout) -> None:
         handle.cancel()
     if expired and task.cancelled():
         raise TimeoutError(f"the task ran past its {limit!r}")
-    task.result()
+    return task.result()
 
 
-def _coroutine(call: Awaitable[None]) -> Coroutine[Any, Any, None]:
+def _coroutine(call: Awaitable[Any]) -> Coroutine[Any, Any, Any]:
     if asyncio.iscoroutine(call):
         return call
 
-    async def awaiting() -> None:
-        await call
+    async def awaiting() -> Any:
+        return await call
 
     return awaiting()

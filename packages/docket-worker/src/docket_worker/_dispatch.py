@@ -10,13 +10,14 @@ from docket._backends.redis import Message, Redelivery
 from docket._kernels import Envelope
 from docket._scripts import AckEntry
 from docket._speedups import decode_envelope
-from docket._time import now_ms, timedelta_to_ms
+from docket._time import timedelta_to_ms
 from docket._wire import unpack_arguments
 
 from ._acks import Acks
 from ._cancels import CancelRequests
 from ._execute import execute
 from ._outcome import acknowledgement
+from ._records import started
 from ._run_limits import RunLimits
 
 if TYPE_CHECKING:
@@ -53,6 +54,8 @@ class Dispatcher:
             "dead_lettered": 0,
         }
         self.cancel_requests = CancelRequests()
+        self.records = worker.docket.keeps_records
+        """The docket keeps execution records: note each start (see _records)."""
         self.run_limits: RunLimits | None = None
         """While `Worker.run_at_most` runs: how many more runs some keys may have."""
         self.stop_request: BaseException | None = None
@@ -96,7 +99,8 @@ class Dispatcher:
                 continue
             # Started eagerly: the task runs up to its first await right here, so one that
             # never waits is done without a trip through the event loop.
-            task = asyncio.Task(self._run(execution, arguments), loop=loop, eager_start=True)
+            run = self._run(execution, arguments, payload or b"")
+            task = asyncio.Task(run, loop=loop, eager_start=True)
             if not task.done():
                 self.running.add(task)
                 task.add_done_callback(self._task_done)
@@ -180,6 +184,7 @@ class Dispatcher:
             token=token,
             message_id=message_id,
         )
+        execution.docket = self.worker.docket
         if redelivery is not None:
             execution.delivery, execution.redelivered_from = (
                 redelivery.delivery,
@@ -208,14 +213,18 @@ class Dispatcher:
             "(docket.register or `docket worker --tasks module:collection`), then requeue "
             "this letter"
         )
-        self.settle(("u", message_id, key, token, reason, now_ms() + again_ms))
+        self.settle(("u", message_id, key, token, reason, self.worker.docket.now_ms() + again_ms))
         return None
 
-    async def _run(self, execution: Execution, arguments: bytes) -> None:
+    async def _run(self, execution: Execution, arguments: bytes, envelope: bytes) -> None:
         task = asyncio.current_task()
         assert task is not None
         requests = self.cancel_requests
         requests.track(execution.token, task)
+        started_ms = 0
+        if self.records:
+            started_ms = self.worker.docket.now_ms()
+            self.acks.start(started(execution, self.worker.name, started_ms))
         try:
             result = await execute(self.worker, execution, arguments)
         finally:
@@ -223,7 +232,10 @@ class Dispatcher:
         if result is not None:  # None: held, so handed back when the worker stops
             outcome, entry = result
             self.counts[outcome] += 1
-            self.settle(entry)
+            if self.records:
+                self.acks.settle_recorded(entry, envelope, started_ms)
+            else:
+                self.settle(entry)
 
     def request_stop(self, error: BaseException) -> None:
         """A task raised KeyboardInterrupt or SystemExit: stop the worker, which re-raises

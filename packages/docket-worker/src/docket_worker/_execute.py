@@ -13,6 +13,7 @@ from ._deadline import run_within
 from ._logged import call_text
 from ._outcome import Outcome, acknowledgement, cancelled_by_request, failed, hands_back
 from ._perpetuate import next_run
+from ._records import completed, failed_for_good
 from ._resolve import Resolver, plan_for
 
 if TYPE_CHECKING:
@@ -48,24 +49,14 @@ async def execute(
                 kwargs = await resolver.arguments_for(plan)
                 call = function(*execution.args, **kwargs)
                 if resolver.timeout is None:
-                    await call
+                    value = await call
                 else:
-                    await run_within(call, resolver.timeout)
+                    value = await run_within(call, resolver.timeout)
         else:
-            await function(*execution.args, **execution.kwargs)
+            value = await function(*execution.args, **execution.kwargs)
     except BaseException as error:
-        if cancelled_by_request(worker, execution, error):
-            return "cancelled", acknowledgement(execution)
-        if hands_back(worker, execution, error):
-            if isinstance(error, asyncio.CancelledError):
-                raise
-            return None
-        policy = plan.retry if resolver is None else resolver.retry
-        elapsed_ms = (time.perf_counter() - started) * 1000
-        outcome, entry = failed(execution, policy, arguments, error, elapsed_ms)
-        if outcome == "failed":
-            entry = then_perpetuate(execution, resolver, arguments) or entry
-        return outcome, entry
+        return await after_failure(worker, execution, resolver, arguments, error, started)
+    await flush_progress(worker, resolver)
     if verbose:
         logger.info(
             "finished %s key=%s attempt=%d in %.1f ms",
@@ -74,9 +65,51 @@ async def execute(
             execution.attempt,
             (time.perf_counter() - started) * 1000,
         )
-    return "succeeded", then_perpetuate(execution, resolver, arguments) or acknowledgement(
-        execution
+    perpetuated = then_perpetuate(execution, resolver, arguments)
+    if perpetuated is not None:
+        return "succeeded", perpetuated
+    if value is None or not worker.dispatcher.records:
+        return "succeeded", acknowledgement(execution)
+    return "succeeded", await completed(worker, execution, value)
+
+
+async def after_failure(
+    worker: "Worker",
+    execution: Execution,
+    resolver: Resolver | None,
+    arguments: bytes,
+    error: BaseException,
+    started: float,
+) -> tuple[Outcome, AckEntry] | None:
+    """How to settle a run that raised `error` (see `execute`)."""
+    if cancelled_by_request(worker, execution, error):
+        return "cancelled", acknowledgement(execution)
+    if hands_back(worker, execution, error):
+        if isinstance(error, asyncio.CancelledError):
+            raise error
+        return None
+    await flush_progress(worker, resolver)
+    assert execution.function is not None
+    policy = plan_for(execution.function).retry if resolver is None else resolver.retry
+    elapsed_ms = (time.perf_counter() - started) * 1000
+    recorded = worker.dispatcher.records
+    now = worker.docket.now_ms()
+    outcome, entry = failed(
+        execution, policy, arguments, error, elapsed_ms, now=now, recorded=recorded
     )
+    if outcome == "failed":
+        perpetuated = then_perpetuate(execution, resolver, arguments)
+        if perpetuated is not None:
+            entry = perpetuated
+        elif recorded:
+            entry = await failed_for_good(worker, execution, error)
+    return outcome, entry
+
+
+async def flush_progress(worker: "Worker", resolver: Resolver | None) -> None:
+    """Send a finished run's last progress before its settlement."""
+    if resolver is not None and resolver.progress is not None:
+        await worker.progress.flush(resolver.progress)
 
 
 def log_start(execution: Execution, described: str) -> None:
@@ -114,4 +147,4 @@ def then_perpetuate(
     limits = resolver.worker.dispatcher.run_limits
     if limits is not None and limits.used_up(execution.key):
         return None  # run_at_most: this was the key's last run
-    return next_run(execution, resolver.perpetual, arguments)
+    return next_run(execution, resolver.perpetual, arguments, resolver.docket.now_ms())

@@ -5,9 +5,9 @@ import logging
 from typing import TYPE_CHECKING, Literal
 
 from docket import Execution, Retry
+from docket._results import error_text
 from docket._scripts import AckEntry
 from docket._speedups import encode_envelope
-from docket._time import now_ms
 
 from ._retry import retry_due_ms
 
@@ -67,14 +67,19 @@ def failed(
     arguments: bytes,
     error: BaseException,
     elapsed_ms: float,
+    *,
+    now: int,
+    recorded: bool = False,
 ) -> tuple[Outcome, AckEntry]:
     """Log a failed run; settle it as retried (per `policy`, or at the time a ForcedRetry
     asked for while attempts are left) or failed.
 
-    `arguments` are the message's pickled arguments, reused as they are by a retry.
+    `arguments` are the message's pickled arguments, reused as they are by a retry; `now`
+    is the docket's time (see Docket.now_ms). `recorded`: the docket keeps records, so a
+    retry notes the error's text in it (a final failure's settlement is then built by
+    _records.failed_for_good instead).
     """
     assert execution.message_id is not None
-    now = now_ms()
     due = retry_due_ms(policy, execution.attempt, error, now)
     if due is None:
         logger.error(
@@ -104,4 +109,7 @@ def failed(
         execution.token,
         arguments,
     )
-    return "retried", ("r", execution.message_id, execution.key, execution.token, payload, due)
+    key, token = execution.key, execution.token
+    if recorded:
+        return "retried", ("r", execution.message_id, key, token, payload, due, error_text(error))
+    return "retried", ("r", execution.message_id, key, token, payload, due)

@@ -4,11 +4,12 @@ from docket import Execution
 from docket._perpetual import Perpetual
 from docket._scripts import AckEntry
 from docket._speedups import encode_envelope
-from docket._time import now_ms
 from docket._wire import pack_arguments
 
 
-def next_run(execution: Execution, perpetual: Perpetual, arguments: bytes) -> AckEntry | None:
+def next_run(
+    execution: Execution, perpetual: Perpetual, arguments: bytes, now: int
+) -> AckEntry | None:
     """The settlement that schedules the task's next run under its key, or None when the
     task ended the chain (`perpetual.cancel()`).
 
@@ -18,7 +19,7 @@ def next_run(execution: Execution, perpetual: Perpetual, arguments: bytes) -> Ac
     assert execution.message_id is not None
     if perpetual.cancelled:
         return None
-    due = perpetual.next_run_ms(perpetual.started_ms, execution.when_ms, now_ms())
+    due = perpetual.next_run_ms(perpetual.started_ms, execution.when_ms, now)
     if perpetual.args is not None:
         arguments = pack_arguments(execution.function_name, perpetual.args, perpetual.kwargs)
     payload = encode_envelope(

@@ -18,6 +18,7 @@ from docket._markers import (
     _TaskLogger,
 )
 from docket._perpetual import Perpetual
+from docket._progress import ExecutionProgress, _Progress
 from docket._shared import _Shared
 from docket._tasks import task_signature
 from docket._timeout import Timeout
@@ -54,6 +55,8 @@ class Resolver:
         """This run's copy of the task's Perpetual (or Cron), once resolved."""
         self.timeout: Timeout | None = None
         """This run's copy of the task's Timeout, its deadline running, once resolved."""
+        self.progress: ExecutionProgress | None = None
+        """This run's progress, once a Progress() parameter asked for it."""
 
     async def arguments_for(self, plan: Plan) -> dict[str, Any]:
         """The task's keyword arguments plus every marker the caller did not pass itself."""
@@ -94,6 +97,7 @@ class Resolver:
         if not isinstance(passed, Retry):
             return None
         passed.attempt = execution.attempt  # unpickled for this run alone: ours to set
+        passed.clock = self.docket.now_ms
         return passed
 
     async def _value(self, name: str, marker: Marker) -> Any:
@@ -117,6 +121,12 @@ class Resolver:
             )
         if isinstance(marker, _TaskArgument):
             return self._task_argument(marker.parameter or name, marker.optional)
+        if isinstance(marker, _Progress):
+            if self.progress is None:
+                self.progress = ExecutionProgress()._bind(
+                    self.worker.progress, execution.key, execution.token
+                )
+            return self.progress
         raise InvalidTaskError(f"unknown dependency marker {marker!r} for parameter {name!r}.")
 
     def _context(
@@ -135,10 +145,11 @@ class Resolver:
         if isinstance(marker, Retry):
             retry = copy.copy(marker)
             retry.attempt = self.execution.attempt
+            retry.clock = self.docket.now_ms
             return retry
         if isinstance(marker, Perpetual):
             if self.perpetual is None:
-                self.perpetual = marker.for_run()
+                self.perpetual = marker.for_run(self.docket.now_ms)
             return self.perpetual
         if self.timeout is None:
             self.timeout = marker.for_run()

@@ -2,7 +2,6 @@
 
 import asyncio
 import logging
-import time
 from collections.abc import Callable
 
 from docket._backends import RedisBackend
@@ -19,20 +18,28 @@ MAX_SLEEP = 1.0
 class Scheduler:
     """Sleeps until the earliest parked execution is due, or until woken by an earlier one."""
 
-    def __init__(self, backend: RedisBackend, on_moved: Callable[[], None]) -> None:
-        """`on_moved` is called after each batch that moved something (a write went through)."""
+    def __init__(
+        self,
+        backend: RedisBackend,
+        on_moved: Callable[[], None],
+        clock: Callable[[], int] = now_ms,
+    ) -> None:
+        """`on_moved` is called after each batch that moved something (a write went through);
+        `clock` is the docket's (see Docket.now_ms)."""
         self.backend = backend
+        self.clock = clock
         self.on_moved = on_moved
         self.wake = asyncio.Event()
 
     async def run(self) -> None:
         while True:
-            moved, head_ms = await self.backend.move_due(now_ms(), MOVE_BATCH)
+            now = self.clock()
+            moved, head_ms = await self.backend.move_due(now, MOVE_BATCH)
             if moved:
                 self.on_moved()
             if moved >= MOVE_BATCH:
                 continue
-            delay = MAX_SLEEP if head_ms is None else min(head_ms / 1000 - time.time(), MAX_SLEEP)
+            delay = MAX_SLEEP if head_ms is None else min((head_ms - now) / 1000, MAX_SLEEP)
             if delay > 0:
                 try:
                     async with asyncio.timeout(delay):

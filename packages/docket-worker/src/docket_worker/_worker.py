@@ -25,6 +25,7 @@ from ._fetch import fetch_loop
 from ._lease import reclaim_abandoned, renew_leases
 from ._notices import listen
 from ._outage import Outage, survive_outages
+from ._progress import ProgressWriter
 from ._run_limits import RunLimits
 from ._scheduler import Scheduler
 from ._shared import close_shared
@@ -114,6 +115,7 @@ class Worker:
         normalise_dependencies(dependencies)  # a TypeError here, not at the first task
         self.fallback_task = None if fallback_task is None else check_task_function(fallback_task)
         self.dispatcher = Dispatcher(self)
+        self.progress = ProgressWriter(self)
         self.outage = Outage(redact_url(docket.url))
         self.stopping = False
         self.interruptible = False
@@ -233,7 +235,9 @@ class Worker:
         automatic = self._automatic_tasks()
         if automatic:  # before the first read, so run_until_finished sees them
             await survive_outages(self.outage, lambda: seed(self, automatic))
-        scheduler = Scheduler(self.docket.backend, on_moved=self.outage.wrote)
+        scheduler = Scheduler(
+            self.docket.backend, on_moved=self.outage.wrote, clock=self.docket.now_ms
+        )
         loops: list[Callable[[], Awaitable[None]]] = [
             lambda: listen(self, subscriber, scheduler),
             scheduler.run,

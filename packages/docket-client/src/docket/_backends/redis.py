@@ -151,9 +151,18 @@ class RedisBackend:
         return await self.scripts.seed(call)
 
     async def cancel(
-        self, key: str, token: str, *, running: str = "cancel", resend: bool = False
+        self, key: str, token: str, now_ms: int, *, running: str = "cancel", resend: bool = False
     ) -> bool:
-        return await self.scripts.cancel(key, token, running=running, resend=resend)
+        return await self.scripts.cancel(key, token, now_ms, running=running, resend=resend)
+
+    async def read_execution(self, key: str, fields: Sequence[str]) -> Any:
+        """The raw record of task key `key` (see execution.lua), or None."""
+        return await self.scripts.read_execution(key, fields)
+
+    async def read_field(self, key: str, field: str) -> bytes | None:
+        """One field of a task key's hash (a record's stored result, say)."""
+        value: Any = await self.transport.execute("HGET", self.keys.task(key), field)
+        return value if isinstance(value, bytes) or value is None else str(value).encode()
 
     # -- consumer operations (docket-worker) -------------------------------------------------
 
@@ -258,9 +267,22 @@ class RedisBackend:
         return counts
 
     async def ack(
-        self, entries: Sequence[AckEntry], now_ms: int, *, grace_ms: int, resend: bool = False
+        self,
+        entries: Sequence[AckEntry],
+        now_ms: int,
+        *,
+        grace_ms: int,
+        worker: str = "",
+        resend: bool = False,
     ) -> AckResult:
-        return await self.scripts.ack(entries, now_ms, grace_ms=grace_ms, resend=resend)
+        return await self.scripts.ack(
+            entries, now_ms, grace_ms=grace_ms, worker=worker, resend=resend
+        )
+
+    async def write_progress(
+        self, now_ms: int, updates: Sequence[tuple[str, str, str, int, str]]
+    ) -> None:
+        await self.scripts.write_progress(now_ms, updates)
 
     async def handback(self, entries: Sequence[HandbackEntry]) -> int:
         """Put a stopping worker's messages back on the stream, runnable at once by anyone."""

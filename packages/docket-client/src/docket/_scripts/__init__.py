@@ -6,7 +6,7 @@ answers NOSCRIPT (after a restart or SCRIPT FLUSH) the script is loaded and the 
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib.resources import files
 from typing import Any
 
@@ -15,9 +15,17 @@ from redis.exceptions import NoScriptError
 from .._keys import DocketKeys
 from .._transport import NotReplicatedError, Transport
 
-AckEntry = tuple[str, bytes, str, str, bytes | str, int]
-"""(op, message id, key, token, data, when_ms); op is 'a' ack, 'r' retry, 'x' dead-letter or
-'u' unknown task (see ack.lua)."""
+AckEntry = (
+    tuple[str, bytes, str, str, bytes | str, int]
+    | tuple[str, bytes, str, str, bytes | str, int, str]
+    | tuple[str, bytes, str, str, bytes | str, int, str, bytes]
+)
+"""(op, message id, key, token, data, when_ms[, extra[, envelope]]); op is 'a' ack, 'f'
+failed, 'r' retry, 'x' dead-letter, 'u' unknown task or 's' started; 'A' and 'F' are 'a' and
+'f' with the result in result_storage (see ack.lua). `extra` (an error's text) and `envelope`
+(the message's payload, for its record) only matter with records kept."""
+_PADDING: tuple[Any, ...] = (None, None, None, None, None, None, "", b"")
+"""What an entry shorter than eight values is padded with, from its length on."""
 
 HandbackEntry = tuple[bytes, str, str]
 """(message id, key, token) of a message a stopping worker hands back."""
@@ -36,6 +44,9 @@ class AckResult:
     """Keys of retries not scheduled: the key was replaced or cancelled meanwhile."""
     buried: list[str]
     """Keys of unknown-task messages dead-lettered now: their grace was over."""
+    orphaned: list[str] = field(default_factory=list)
+    """Keys whose result went to result_storage though their execution had been replaced or
+    cancelled meanwhile, so no record refers to it."""
 
 
 ScheduleArgs = tuple[str, str, int, bytes, bool, bool]
@@ -62,9 +73,11 @@ SCHEDULE = Script.load("schedule.lua", prelude=True)
 SCHEDULE_BATCH = Script.load("schedule_batch.lua", prelude=True)
 CANCEL = Script.load("cancel.lua", prelude=True)
 REQUEUE = Script.load("requeue.lua", prelude=True)
-MOVE_DUE = Script.load("move_due.lua")
+MOVE_DUE = Script.load("move_due.lua", prelude=True)
 ACK = Script.load("ack.lua", prelude=True)
 HANDBACK = Script.load("handback.lua", prelude=True)
+EXECUTION = Script.load("execution.lua", prelude=True)
+PROGRESS = Script.load("progress.lua")
 
 
 class Scripts:
@@ -73,6 +86,14 @@ class Scripts:
     def __init__(self, transport: Transport, keys: DocketKeys) -> None:
         self._transport = transport
         self._keys = keys
+        self.record_ms = 0
+        """How long a finished execution's record is kept (the docket's execution_ttl); 0
+        keeps none, and then no state change is announced either."""
+
+    @property
+    def events(self) -> str:
+        """The prefix of the channels state changes are announced on; '' when not kept."""
+        return self._keys.events_prefix if self.record_ms > 0 else ""
 
     async def _run(self, script: Script, keys: Sequence[str], args: Sequence[Any]) -> Any:
         return await self._evalsha(script, ("EVALSHA", script.sha, len(keys), *keys, *args))
@@ -95,10 +116,11 @@ class Scripts:
         key, token, when_ms, payload, immediate, new_key = call
         mode = mode or ("replace" if replace else ("new" if new_key else "add"))
         k = self._keys
+        events = "" if mode == "new" else self.events  # nobody can follow a key made up now
         return (
-            "EVALSHA", SCHEDULE.sha, 3, k.stream, k.queue, k.task(key),
+            "EVALSHA", SCHEDULE.sha, 4, k.stream, k.queue, k.task(key), k.followed,
             mode, key, token, when_ms, payload, "1" if immediate else "0", k.group, k.wake,
-            "1" if resend else "0", running, k.cancel,
+            "1" if resend else "0", running, k.cancel, events,
         )  # fmt: skip
 
     async def schedule(
@@ -165,11 +187,11 @@ class Scripts:
     ) -> list[bool]:
         k = self._keys
         arguments: list[Any] = ["replace" if replace else "add", k.group, k.wake]
-        arguments.append("1" if resend else "0")
+        arguments += ("1" if resend else "0", self.events)
         for key, token, when_ms, payload, immediate, new_key in calls:
             arguments += (key, token, when_ms, payload, "1" if immediate else "0")
             arguments.append("1" if new_key else "0")
-        keys = [k.stream, k.queue, *(k.task(call[0]) for call in calls)]
+        keys = [k.stream, k.queue, *(k.task(call[0]) for call in calls), k.followed]
         command = ("EVALSHA", SCHEDULE_BATCH.sha, len(keys), *keys, *arguments)
         [reply] = await self._send_scripts([command], replicated)
         if isinstance(reply, NoScriptError):
@@ -195,16 +217,19 @@ class Scripts:
         return replies
 
     async def cancel(
-        self, key: str, token: str, *, running: str = "cancel", resend: bool = False
+        self, key: str, token: str, now_ms: int, *, running: str = "cancel", resend: bool = False
     ) -> bool:
         """`token` names this cancel call, so a re-send after a lost reply is recognised;
         `running` says what happens to a running copy ("cancel" or "finish")."""
         k = self._keys
         cancelled = await self._run(
             CANCEL,
-            [k.stream, k.queue, k.task(key)],
-            [key, k.group, token, "1" if resend else "0", CANCEL_MEMORY_MS, running, k.cancel],
-        )
+            [k.stream, k.queue, k.task(key), k.followed],
+            [
+                key, k.group, token, "1" if resend else "0", CANCEL_MEMORY_MS, running, k.cancel,
+                self.record_ms, self.events, now_ms,
+            ],
+        )  # fmt: skip
         return bool(cancelled)
 
     async def requeue(
@@ -234,22 +259,54 @@ class Scripts:
         if not due:
             return 0, _first_score(head)
         members = [m.decode() if isinstance(m, bytes) else str(m) for m in due]
-        keys = [k.stream, k.queue, *(k.task(member) for member in members)]
-        moved, earliest = await self._run(MOVE_DUE, keys, [now_ms, *members])
+        keys = [k.stream, k.queue, *(k.task(member) for member in members), k.followed]
+        moved, earliest = await self._run(MOVE_DUE, keys, [now_ms, self.events, *members])
         return int(moved), (int(float(earliest)) if earliest is not None else None)
 
     async def ack(
-        self, entries: Sequence[AckEntry], now_ms: int, *, grace_ms: int, resend: bool = False
+        self,
+        entries: Sequence[AckEntry],
+        now_ms: int,
+        *,
+        grace_ms: int,
+        worker: str = "",
+        resend: bool = False,
     ) -> AckResult:
-        """Settle `entries` in one call; `grace_ms` bounds how long an unknown task waits."""
+        """Settle `entries` in one call; `grace_ms` bounds how long an unknown task waits;
+        `worker` names the worker in the records of the executions it started."""
         k = self._keys
         prefix = k.task_prefix  # k.task(key), inlined: this runs for every message
-        keys = [k.stream, k.queue, k.dead, *[prefix + entry[2] for entry in entries]]
-        args: list[Any] = [k.group, now_ms, k.wake, "1" if resend else "0", grace_ms]
-        for entry in entries:
-            args.extend(entry)
-        skipped, buried = await self._run(ACK, keys, args)
-        return AckResult(_strings(skipped), _strings(buried))
+        keys = [k.stream, k.queue, k.dead, *[prefix + entry[2] for entry in entries], k.followed]
+        record_ms = self.record_ms
+        args: list[Any] = [k.group, now_ms, k.wake, "1" if resend else "0", grace_ms, record_ms]
+        args += (worker, self.events)
+        if record_ms:  # eight values per entry: pad those without an error text, envelope
+            for entry in entries:
+                args.extend(entry)
+                if len(entry) < 8:
+                    args.extend(_PADDING[len(entry) :])
+        else:  # the worker adds error texts only when records are kept
+            for entry in entries:
+                args.extend(entry)
+        skipped, buried, orphaned = await self._run(ACK, keys, args)
+        return AckResult(_strings(skipped), _strings(buried), _strings(orphaned))
+
+    async def read_execution(self, key: str, fields: Sequence[str]) -> Any:
+        """The raw record of one task key (see execution.lua), or None."""
+        k = self._keys
+        reply = await self._run(EXECUTION, [k.stream, k.task(key)], [k.group, *fields])
+        return reply or None
+
+    async def write_progress(
+        self, now_ms: int, updates: Sequence[tuple[str, str, str, int, str]]
+    ) -> None:
+        """Write the progress of running executions: (key, token, current or '', total,
+        message or '') each, in one call (see progress.lua)."""
+        k = self._keys
+        args: list[Any] = [now_ms, k.events_prefix]
+        for update in updates:
+            args.extend(update)
+        await self._run(PROGRESS, [k.task(update[0]) for update in updates], args)
 
     async def handback(self, entries: Sequence[HandbackEntry]) -> int:
         """Put messages back on the stream as fresh entries; returns how many."""

@@ -19,6 +19,7 @@ for i = 2, #ARGV, 3 do
       local fresh = redis.call('XADD', stream, '*', 'd', payload)
       if redis.call('HGET', task, 'g') == token then
         redis.call('HSET', task, 'm', fresh)
+        redis.call('HDEL', task, 's', 'o')  -- queued again, no longer running
       end
       requeued = requeued + 1
     end

@@ -2,10 +2,15 @@
 
 -- A key is pending while it is parked in the queue ('scheduled'), or in the stream but not yet
 -- delivered to a worker ('queued'). A delivered (running) execution is not pending, so it does
--- not block a new execution with its key. Returns state (or false), message id, parked payload.
+-- not block a new execution with its key; nor is a finished one, whose task hash is its record
+-- (field 's' says how it ended; its 'm' names a message that is gone). Returns state (or
+-- false), message id (false once finished), parked payload.
 local function pending_state(stream, group, task)
-  local fields = redis.call('HMGET', task, 'm', 'p')
-  local message, parked = fields[1], fields[2]
+  local fields = redis.call('HMGET', task, 'm', 'p', 's')
+  local message, parked, recorded = fields[1], fields[2], fields[3]
+  if recorded and recorded ~= 'running' then
+    return false, false, false
+  end
   if message then
     local delivered = redis.pcall('XPENDING', stream, group, message, message, 1)
     if type(delivered) ~= 'table' or #delivered == 0 then
@@ -65,5 +70,54 @@ local function put(stream, queue, task, key, token, payload, when, due, wake, fr
   local head = redis.call('ZRANGE', queue, 0, 0)
   if head[1] == key then
     redis.call('PUBLISH', wake, when)
+  end
+end
+
+-- The announcement of a state change: "state", state, when_ms, worker, started_ms,
+-- completed_ms, error, joined by the unit separator \31 (docket._events reads it).
+local function state_text(state, when, worker, started, completed, err)
+  return table.concat({
+    'state', state, when or '', worker or '', started or '', completed or '', err or ''
+  }, '\31')
+end
+
+-- A record's outcome field 'o': completed_ms, worker, started_ms, error joined by \31 (the
+-- worker writes it whole; see docket._record). Returns those four, '' where unknown.
+local function outcome_parts(outcome)
+  if not outcome then
+    return '', '', '', ''
+  end
+  local completed, worker, started, err = string.match(
+    outcome, '^([^\31]*)\31([^\31]*)\31([^\31]*)\31(.*)$'
+  )
+  return completed or '', worker or '', started or '', err or ''
+end
+
+-- Announcements only go to keys someone follows: followers (execution.subscribe, get_result)
+-- keep the key in the docket's `followed` sorted set while they listen (docket._events), so
+-- a docket nobody watches pays one EXISTS per script run instead of a PUBLISH per change.
+-- `events` is the channels' prefix, '' when the docket keeps no records (then nothing is
+-- announced at all).
+local anyone_follows = nil
+local function followed_now(events, followed, key)
+  if events == '' then
+    return false
+  end
+  if anyone_follows == nil then
+    anyone_follows = redis.call('EXISTS', followed) == 1
+  end
+  return anyone_follows and redis.call('ZSCORE', followed, key) ~= false
+end
+
+-- Tell a key's followers that its execution changed: `text` is one announcement or several
+-- joined by the record separator \30.
+local function announce_text(events, key, text)
+  local channel = events .. key
+  redis.call('PUBLISH', channel, text)
+end
+
+local function announce(events, followed, key, state, when, worker, started, completed, err)
+  if followed_now(events, followed, key) then
+    announce_text(events, key, state_text(state, when, worker, started, completed, err))
   end
 end

@@ -1,0 +1,37 @@
+"""Executions read back from stored envelopes, by clients that may lack the task's code."""
+
+from typing import TYPE_CHECKING
+
+from ._errors import MessageDecodeError
+from ._execution import Execution
+from ._speedups import decode_envelope
+from ._wire import unpack_arguments
+
+if TYPE_CHECKING:
+    from ._docket import Docket
+
+
+def execution_from_envelope(docket: "Docket", envelope: bytes) -> tuple[Execution, bool] | None:
+    """The execution an envelope describes, and whether its arguments unpickled here (if
+    not, args and kwargs are empty); None when it is not docket's message."""
+    try:
+        _version, key, name, when_ms, attempt, token, arguments = decode_envelope(envelope)
+    except MessageDecodeError:
+        return None
+    try:
+        args, kwargs = unpack_arguments(arguments)
+        decoded = True
+    except MessageDecodeError:
+        args, kwargs, decoded = (), {}, False
+    execution = Execution._create(
+        function=docket.tasks.get(name),
+        function_name=name,
+        args=args,
+        kwargs=kwargs,
+        when_ms=when_ms,
+        key=key,
+        attempt=attempt,
+        token=token,
+    )
+    execution.docket = docket
+    return execution, decoded
