@@ -37,8 +37,10 @@ async def test_a_reader_sees_progress_within_100_ms(docket: Docket, worker: Work
         assert execution.progress.updated_at is not None
         release.set()
         await execution.get_result(timeout=timedelta(seconds=10))
-    await execution.sync()
-    assert execution.progress.current == 4  # kept in the record
+    progress = execution.progress
+    await progress.sync()  # pydocket's way: the same object, read again
+    assert progress.current == 4  # kept in the record
+    assert execution.progress is progress
 
 
 async def test_increment_takes_pydocket_amount_too(docket: Docket, worker: Worker) -> None:

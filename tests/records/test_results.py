@@ -66,6 +66,8 @@ async def test_get_result_of_a_future_task_times_out(docket: Docket) -> None:
         await execution.get_result(timeout=timedelta(seconds=0.1))
     with pytest.raises(TimeoutError):
         await execution.get_result(deadline=datetime.now(UTC) + timedelta(seconds=0.1))
+    with pytest.raises(TimeoutError):
+        await execution.get_result(timeout=0.1)  # seconds, as a number, work too
 
 
 async def test_timeout_and_deadline_together_are_refused(docket: Docket) -> None:

@@ -133,7 +133,9 @@ class Execution:
         """Its progress as last read: ``current`` of ``total``, and a ``message``."""
         if self._status is None:
             self._status = Status(state=self.state)
-        return self._status.progress
+        progress = self._status.progress
+        progress._owner = self
+        return progress
 
     @property
     def arguments_decoded(self) -> bool:
@@ -153,7 +155,11 @@ class Execution:
         current = await read_record(self._open_docket(), self.key)
         if current is None:
             return  # the key has no execution (any more): keep what was known
-        self._status = current._status
+        status = current._status
+        assert status is not None
+        if self._status is not None:  # a progress object handed out before stays current
+            status.progress = self._status.progress._update(status.progress)
+        self._status = status
         self.attempt, self.when_ms = current.attempt, current.when_ms
         if self.function_name != current.function_name or (not self.args and current.args):
             self.function_name, self.args, self.kwargs = (
@@ -164,10 +170,11 @@ class Execution:
 
     async def get_result(
         self,
-        timeout: timedelta | None = None,  # noqa: ASYNC109 (pydocket's name and type)
+        timeout: timedelta | float | None = None,  # noqa: ASYNC109 (pydocket's name and type)
         deadline: datetime | None = None,
     ) -> Any:
-        """Wait until it finishes (at most `timeout`, or until `deadline`; not both) and
+        """Wait until it finishes (at most `timeout`, a timedelta or seconds, or until
+        `deadline`; not both) and
         return what it returned; re-raise what it raised; raise ExecutionCancelled if it was
         cancelled, TimeoutError if the wait runs out. Waits on pub/sub, without polling."""
         from ._following import get_result

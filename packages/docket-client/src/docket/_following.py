@@ -19,12 +19,17 @@ if TYPE_CHECKING:
     from ._execution import Execution
 
 
-def _wait_budget(timeout: timedelta | None, deadline: datetime | None) -> float | None:
-    """Seconds to wait at most, from a `timeout` or a `deadline` (not both); None: forever."""
+def _wait_budget(timeout: timedelta | float | None, deadline: datetime | None) -> float | None:
+    """Seconds to wait at most, from a `timeout` (a timedelta, or seconds) or a `deadline`
+    (not both); None: forever."""
     if timeout is not None and deadline is not None:
         raise ValueError("get_result() takes a timeout or a deadline, not both: pass one.")
-    if timeout is not None:
+    if isinstance(timeout, int | float) and not isinstance(timeout, bool):
+        return max(float(timeout), 0.0)
+    if isinstance(timeout, timedelta):
         return max(timeout.total_seconds(), 0.0)
+    if timeout is not None:
+        raise TypeError(f"get_result(timeout={timeout!r}): pass a timedelta or seconds.")
     if deadline is not None:
         if deadline.tzinfo is None:
             raise ValueError(
@@ -37,7 +42,7 @@ def _wait_budget(timeout: timedelta | None, deadline: datetime | None) -> float 
 
 async def get_result(
     execution: "Execution",
-    timeout: timedelta | None,  # noqa: ASYNC109 (pydocket's name and type)
+    timeout: timedelta | float | None,  # noqa: ASYNC109 (pydocket's name and type)
     deadline: datetime | None,
 ) -> Any:
     """Wait for `execution` to finish; its return value, or raise what it raised."""

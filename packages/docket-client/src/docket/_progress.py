@@ -9,14 +9,17 @@
 
 The task's writes only change this object; its worker sends the latest values of all its
 tasks together every few tens of milliseconds (docket_worker._progress), so a tight loop of
-increments costs no round trips. Readers see ``execution.progress`` after `sync()` and
-progress events in `execution.subscribe()`.
+increments costs a round trip per 50 ms at most. Readers see ``execution.progress`` after
+`sync()` and progress events in `execution.subscribe()`.
 """
 
 from datetime import datetime
-from typing import Protocol, cast
+from typing import TYPE_CHECKING, Protocol, cast
 
 from ._markers import Marker
+
+if TYPE_CHECKING:
+    from ._execution import Execution
 
 PROGRESS_TOTAL = 100
 """The total before a task sets one (as in pydocket)."""
@@ -25,7 +28,11 @@ PROGRESS_TOTAL = 100
 class ProgressSink(Protocol):
     """Where a running task's progress goes: its worker's batching writer."""
 
-    def mark(self, progress: "ExecutionProgress") -> None: ...
+    def mark(self, progress: "ExecutionProgress") -> bool:
+        """Note a change; True when a write is overdue (the task has not let the loop run)."""
+        ...
+
+    async def flush(self, progress: "ExecutionProgress | None" = None) -> None: ...
 
 
 class ExecutionProgress:
@@ -35,7 +42,7 @@ class ExecutionProgress:
     the execution's record said when last read.
     """
 
-    __slots__ = ("_sink", "current", "key", "message", "token", "total", "updated_at")
+    __slots__ = ("_owner", "_sink", "current", "key", "message", "token", "total", "updated_at")
 
     def __init__(
         self,
@@ -53,37 +60,52 @@ class ExecutionProgress:
         self.key = ""
         self.token = ""
         self._sink: ProgressSink | None = None
+        self._owner: Execution | None = None
+        """The execution whose record a reader's copy was read from."""
+
+    def _update(self, latest: "ExecutionProgress") -> "ExecutionProgress":
+        self.current, self.total = latest.current, latest.total
+        self.message, self.updated_at = latest.message, latest.updated_at
+        return self
+
+    async def sync(self) -> None:
+        """Read the execution's progress again (a reader's copy; as pydocket's)."""
+        if self._owner is None:
+            raise RuntimeError("this progress belongs to no execution read from a docket.")
+        await self._owner.sync()
 
     def _bind(self, sink: ProgressSink, key: str, token: str) -> "ExecutionProgress":
         self._sink, self.key, self.token = sink, key, token
         return self
 
-    def _changed(self) -> None:
-        if self._sink is None:
+    async def _changed(self) -> None:
+        sink = self._sink
+        if sink is None:
             raise RuntimeError(
                 "this progress is a reader's copy: only the running task reports progress, "
                 "through a parameter whose default is Progress()."
             )
-        self._sink.mark(self)
+        if sink.mark(self):  # a loop that never yields still gets its progress out
+            await sink.flush()
 
     async def set_total(self, total: int) -> None:
         """Set how much there is to do."""
         if not isinstance(total, int) or isinstance(total, bool) or total < 0:
             raise ValueError(f"set_total({total!r}): pass a whole number, 0 or more.")
         self.total = total
-        self._changed()
+        await self._changed()
 
     async def increment(self, n: int = 1, *, amount: int | None = None) -> None:
         """Count `n` more done (``amount=`` is pydocket's name for it)."""
         if amount is not None:
             n = amount
         self.current = (self.current or 0) + n
-        self._changed()
+        await self._changed()
 
     async def set_message(self, message: str | None) -> None:
         """Say what the task is doing now."""
         self.message = message
-        self._changed()
+        await self._changed()
 
     def __repr__(self) -> str:
         return (

@@ -56,7 +56,8 @@ async def execute(
             value = await function(*execution.args, **execution.kwargs)
     except BaseException as error:
         return await after_failure(worker, execution, resolver, arguments, error, started)
-    await flush_progress(worker, resolver)
+    if resolver is not None and resolver.progress is not None:
+        await worker.progress.flush(resolver.progress)
     if verbose:
         logger.info(
             "finished %s key=%s attempt=%d in %.1f ms",
@@ -88,7 +89,8 @@ async def after_failure(
         if isinstance(error, asyncio.CancelledError):
             raise error
         return None
-    await flush_progress(worker, resolver)
+    if resolver is not None and resolver.progress is not None:
+        await worker.progress.flush(resolver.progress)  # a finished run's last progress
     assert execution.function is not None
     policy = plan_for(execution.function).retry if resolver is None else resolver.retry
     elapsed_ms = (time.perf_counter() - started) * 1000
@@ -104,12 +106,6 @@ async def after_failure(
         elif recorded:
             entry = await failed_for_good(worker, execution, error)
     return outcome, entry
-
-
-async def flush_progress(worker: "Worker", resolver: Resolver | None) -> None:
-    """Send a finished run's last progress before its settlement."""
-    if resolver is not None and resolver.progress is not None:
-        await worker.progress.flush(resolver.progress)
 
 
 def log_start(execution: Execution, described: str) -> None:

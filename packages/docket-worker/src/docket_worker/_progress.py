@@ -30,12 +30,19 @@ class ProgressWriter:
         self.worker = worker
         self.marked: dict[int, ExecutionProgress] = {}
         self._timer: asyncio.TimerHandle | None = None
+        self._due_at = 0.0
         self._flushing: set[asyncio.Task[None]] = set()
 
-    def mark(self, progress: ExecutionProgress) -> None:
+    def mark(self, progress: ExecutionProgress) -> bool:
+        """Note a change, to be sent within FLUSH_EVERY; True when the timer is overdue (the
+        task kept the loop from running it), so the caller sends the batch itself."""
         self.marked[id(progress)] = progress
+        loop = asyncio.get_running_loop()
         if self._timer is None:
-            self._timer = asyncio.get_running_loop().call_later(FLUSH_EVERY, self._due)
+            self._due_at = loop.time() + FLUSH_EVERY
+            self._timer = loop.call_at(self._due_at, self._due)
+            return False
+        return loop.time() > self._due_at
 
     def _due(self) -> None:
         self._timer = None
@@ -51,6 +58,9 @@ class ProgressWriter:
             batch = [progress]
         else:
             batch, self.marked = list(self.marked.values()), {}
+            if self._timer is not None:  # sent now: the next change starts a new wait
+                self._timer.cancel()
+                self._timer = None
         if not batch:
             return
         updates = [
