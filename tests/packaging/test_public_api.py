@@ -12,11 +12,14 @@ ROOT = Path(__file__).resolve().parents[2]
 
 PUBLIC_NAMES = [
     "Call",
+    "ConcurrencyLimit",
+    "Cooldown",
     "Cron",
     "CurrentDocket",
     "CurrentExecution",
     "CurrentWorker",
     "DeadLetter",
+    "Debounce",
     "Depends",
     "Disposition",
     "Docket",
@@ -37,6 +40,7 @@ PUBLIC_NAMES = [
     "MessageTooLargeError",
     "Perpetual",
     "Progress",
+    "RateLimit",
     "ResultStorage",
     "ResultUnavailableError",
     "Retry",

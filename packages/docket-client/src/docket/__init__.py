@@ -7,6 +7,10 @@ imported on first use, so a web server that installs only docket-client never lo
 import importlib.util
 from typing import TYPE_CHECKING, Any
 
+from ._admission import ConcurrencyLimit as ConcurrencyLimit
+from ._admission import Cooldown as Cooldown
+from ._admission import Debounce as Debounce
+from ._admission import RateLimit as RateLimit
 from ._calls import Call as Call
 from ._cron import Cron as Cron
 from ._dead import DeadLetter as DeadLetter
@@ -50,6 +54,10 @@ __version__: str  # read from the installed metadata on first use (importlib.met
 
 for _exported in (
     Call,
+    ConcurrencyLimit,
+    Cooldown,
+    Debounce,
+    RateLimit,
     DeadLetter,
     Disposition,
     Docket,
@@ -80,11 +88,14 @@ for _exported in (
 
 _CLIENT_NAMES = [
     "Call",
+    "ConcurrencyLimit",
+    "Cooldown",
     "Cron",
     "CurrentDocket",
     "CurrentExecution",
     "CurrentWorker",
     "DeadLetter",
+    "Debounce",
     "Depends",
     "Disposition",
     "Docket",
@@ -105,6 +116,7 @@ _CLIENT_NAMES = [
     "MessageTooLargeError",
     "Perpetual",
     "Progress",
+    "RateLimit",
     "ResultStorage",
     "ResultUnavailableError",
     "Retry",

@@ -31,6 +31,12 @@ class DocketKeys:
     followed: str
     """Sorted set of the keys someone follows now (score: until when, epoch ms), so the
     scripts announce only what somebody listens to."""
+    strikes: str = ""
+    """Hash of the strikes in effect: canonical id -> encoded strike (see docket._strikes)."""
+    strikes_changed: str = ""
+    """Channel on which each change of the strikes is announced."""
+    held: str = ""
+    """Sorted set of the task keys of struck executions a worker holds (score: when, ms)."""
     group: str = CONSUMER_GROUP
 
     @classmethod
@@ -53,12 +59,21 @@ class DocketKeys:
             workers=f"{tag}:workers",
             events_prefix=f"{tag}:events:",
             followed=f"{tag}:followed",
+            strikes=f"{tag}:strikes",
+            strikes_changed=f"{tag}:strikes-changed",
+            held=f"{tag}:held",
         )
 
     def task(self, key: str) -> str:
         """The hash that records the pending execution of a task key (and, once it is over,
         its record, while the docket keeps them: see _record.py)."""
         return self.task_prefix + key
+
+    def limit(self, kind: str, scope: str) -> str:
+        """The key (or key prefix) of an admission limit: `kind` is concurrency, rate,
+        debounce or cooldown; `scope` names the task or scope and, if any, the argument's
+        value (see docket_worker._admission)."""
+        return f"{{{self.name}}}:{kind}:{scope}"
 
     def events(self, key: str) -> str:
         """The channel on which the state changes and progress of a task key are announced."""

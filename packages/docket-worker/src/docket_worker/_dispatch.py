@@ -12,11 +12,14 @@ from docket._scripts import AckEntry
 from docket._speedups import decode_envelope
 from docket._time import timedelta_to_ms
 from docket._wire import unpack_arguments
+from redis.exceptions import RedisError
 
 from ._acks import Acks
+from ._admission import Rule, Slot, admit, release
 from ._cancels import CancelRequests
 from ._execute import execute
 from ._outcome import acknowledgement
+from ._plan import plan_for
 from ._records import started
 from ._run_limits import RunLimits
 
@@ -27,6 +30,8 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("docket.worker")
 
+ADMIT_RETRY = 0.5
+"""Seconds between tries to admit an execution while Redis is unreachable."""
 UNKNOWN_TASK_RETRY_MS = 5000
 """How soon a message for a task this worker does not know is offered again (sooner when
 the grace is shorter)."""
@@ -56,6 +61,8 @@ class Dispatcher:
         self.cancel_requests = CancelRequests()
         self.records = worker.docket.keeps_records
         """The docket keeps execution records: note each start (see _records)."""
+        self.slots: dict[str, list[Slot]] = {}
+        """The concurrency slots of running executions, by token (renewed with the leases)."""
         self.run_limits: RunLimits | None = None
         """While `Worker.run_at_most` runs: how many more runs some keys may have."""
         self.stop_request: BaseException | None = None
@@ -99,7 +106,12 @@ class Dispatcher:
                 continue
             # Started eagerly: the task runs up to its first await right here, so one that
             # never waits is done without a trip through the event loop.
-            run = self._run(execution, arguments, payload or b"")
+            assert execution.function is not None
+            rules = plan_for(execution.function).admission
+            if rules:
+                run = self._admitted(execution, arguments, payload or b"", rules)
+            else:
+                run = self._run(execution, arguments, payload or b"")
             task = asyncio.Task(run, loop=loop, eager_start=True)
             if not task.done():
                 self.running.add(task)
@@ -236,6 +248,32 @@ class Dispatcher:
                 self.acks.settle_recorded(entry, envelope, started_ms)
             else:
                 self.settle(entry)
+
+    async def _admitted(
+        self, execution: Execution, arguments: bytes, envelope: bytes, rules: tuple[Rule, ...]
+    ) -> None:
+        """Run `execution` if its admission markers let it (see _admission.py); a parked,
+        put off or dropped one was settled by the admission script itself."""
+        while True:
+            try:
+                verdict, slots = await admit(self.worker, execution, rules, envelope)
+                break
+            except (RedisError, OSError) as error:  # the message stays held: try again
+                logger.warning("could not admit key=%s (%s); trying again", execution.key, error)
+                await asyncio.sleep(ADMIT_RETRY)
+        if verdict != "run":
+            assert execution.message_id is not None
+            self.held.pop(execution.message_id, None)
+            return
+        if slots:
+            self.slots[execution.token] = slots
+        await self._run(execution, arguments, envelope)
+        if slots:  # not reached when the run was cancelled to go back to the docket
+            del self.slots[execution.token]
+            try:
+                await release(self.worker, execution, slots)
+            except (RedisError, OSError) as error:  # the slots free themselves at lease end
+                logger.warning("could not give back the slots of key=%s: %s", execution.key, error)
 
     def request_stop(self, error: BaseException) -> None:
         """A task raised KeyboardInterrupt or SystemExit: stop the worker, which re-raises

@@ -5,6 +5,8 @@ from typing import TYPE_CHECKING
 
 from docket._backends.redis import Redelivery
 
+from ._admission import renew as renew_slots
+
 if TYPE_CHECKING:
     from ._worker import Worker
 
@@ -19,6 +21,7 @@ async def renew_leases(worker: "Worker") -> None:
         held = list(worker.dispatcher.held)
         if held:
             await worker.docket.backend.renew(worker.name, held)
+            await renew_slots(worker, worker.dispatcher.slots)
             worker.outage.recovered()
 
 

@@ -19,11 +19,14 @@ from typing import Any
 from weakref import WeakKeyDictionary
 
 from docket import InvalidTaskError, Retry
+from docket._admission import Admission
+from docket._annotations import annotated_metadata
 from docket._markers import Marker, _Depends
 from docket._perpetual import Perpetual
 from docket._tasks import task_signature
 from docket._timeout import Timeout
 
+from ._admission import Rule
 from ._logged import LoggedParameters, logged_parameters
 
 Injected = tuple[str, Marker, int | None]
@@ -47,6 +50,9 @@ class Plan:
     worker's dependency of the same name fills one the call did not pass."""
     logged: LoggedParameters | None = None
     """The parameters annotated Logged, or None when there are none."""
+    admission: tuple[Rule, ...] = ()
+    """The admission markers (ConcurrencyLimit, RateLimit, Debounce, Cooldown), checked
+    before each run (see _admission.py)."""
 
 
 _plans: "WeakKeyDictionary[Callable[..., Any], Plan]" = WeakKeyDictionary()
@@ -91,7 +97,32 @@ def _analyse(function: Callable[..., Any], dependency: bool) -> Plan:
         _marker(_first(injected, Timeout)),
         plain,
         logged_parameters(function, signature),
+        () if dependency else _admission_rules(function, signature, injected),
     )
+
+
+def _admission_rules(
+    function: Callable[..., Any], signature: inspect.Signature, injected: list[Injected]
+) -> tuple[Rule, ...]:
+    """Each admission marker with the argument it limits: the one it names, the parameter it
+    annotates (``Annotated[int, ConcurrencyLimit(2)]``), or none (the task as a whole)."""
+    positions = {parameter.name: position for parameter, position in _named_parameters(signature)}
+    annotated = annotated_metadata(function, inspect.signature(function))
+    rules: list[Rule] = []
+    for name, marker, _position in injected:
+        if not isinstance(marker, Admission):
+            continue
+        argument = marker.argument_name
+        if argument is None and any(item is marker for item in annotated.get(name, ())):
+            argument = name
+        if argument is not None and argument not in positions:
+            raise InvalidTaskError(
+                f"{getattr(function, '__qualname__', function)}: {marker!r} limits the "
+                f"argument {argument!r}, which the task does not take. Name one of its "
+                "parameters."
+            )
+        rules.append(Rule(marker, argument, None if argument is None else positions[argument]))
+    return tuple(rules)
 
 
 def _named_parameters(

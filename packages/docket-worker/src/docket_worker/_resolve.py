@@ -7,6 +7,7 @@ from contextlib import AsyncExitStack
 from typing import TYPE_CHECKING, Any
 
 from docket import Docket, Execution, InvalidTaskError, Retry
+from docket._admission import Admission
 from docket._markers import (
     Marker,
     _CurrentDocket,
@@ -121,6 +122,8 @@ class Resolver:
             )
         if isinstance(marker, _TaskArgument):
             return self._task_argument(marker.parameter or name, marker.optional)
+        if isinstance(marker, Admission):  # checked before the run: the marker is its value
+            return marker
         if isinstance(marker, _Progress):
             if self.progress is None:
                 self.progress = ExecutionProgress()._bind(

@@ -76,6 +76,8 @@ REQUEUE = Script.load("requeue.lua", prelude=True)
 MOVE_DUE = Script.load("move_due.lua", prelude=True)
 ACK = Script.load("ack.lua", prelude=True)
 HANDBACK = Script.load("handback.lua", prelude=True)
+ADMIT = Script.load("admit.lua", prelude=True)
+RELEASE = Script.load("release.lua")
 EXECUTION = Script.load("execution.lua", prelude=True)
 PROGRESS = Script.load("progress.lua")
 
@@ -290,6 +292,16 @@ class Scripts:
                 args.extend(entry)
         skipped, buried, orphaned = await self._run(ACK, keys, args)
         return AckResult(_strings(skipped), _strings(buried), _strings(orphaned))
+
+    async def admit(self, keys: Sequence[str], args: Sequence[Any]) -> Any:
+        """Run admit.lua: `keys` and `args` after the stream, queue and task hash and the
+        group (built by docket_worker._admission)."""
+        k = self._keys
+        return await self._run(ADMIT, [k.stream, k.queue, *keys], [k.group, *args])
+
+    async def release(self, keys: Sequence[str], args: Sequence[Any]) -> None:
+        """Run release.lua: give back concurrency slots, waking parked executions."""
+        await self._run(RELEASE, [self._keys.queue, *keys], args)
 
     async def read_execution(self, key: str, fields: Sequence[str]) -> Any:
         """The raw record of one task key (see execution.lua), or None."""

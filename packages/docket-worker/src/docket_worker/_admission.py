@@ -1,0 +1,151 @@
+"""Admission: check a run's ConcurrencyLimit, RateLimit, Debounce and Cooldown markers in one
+script call (admit.lua) before it starts, and give back its concurrency slots after it ends.
+
+A rule applies to the task as a whole, or to each value of one argument (the marker names it,
+or it annotates that parameter). Its Redis keys share the docket's hash tag, named by the
+rule's scope (the task's name unless it gives one) and the argument's value.
+"""
+
+import logging
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+from docket import Execution
+from docket._admission import Admission, ConcurrencyLimit, Cooldown, Debounce, RateLimit
+from docket._time import timedelta_to_ms
+
+if TYPE_CHECKING:
+    from ._worker import Worker
+
+logger = logging.getLogger("docket.worker")
+
+Verdict = Literal["run", "park", "later", "drop"]
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One admission marker of a task, and where its argument is in a call."""
+
+    marker: Admission
+    argument: str | None
+    position: int | None
+    """The argument's position among the positional parameters (None: keyword-only)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Slot:
+    """A concurrency slot a run holds: given back when the run ends."""
+
+    holders: str
+    waiting: str
+    max_concurrent: int
+
+
+def _value(execution: Execution, rule: Rule) -> str:
+    if rule.argument is None:
+        return ""
+    if rule.argument in execution.kwargs:
+        value = execution.kwargs[rule.argument]
+    elif rule.position is not None and rule.position < len(execution.args):
+        value = execution.args[rule.position]
+    else:
+        value = None
+    return f":{rule.argument}={value}"
+
+
+def _key(worker: "Worker", execution: Execution, rule: Rule, kind: str) -> str:
+    scope = rule.marker.scope or execution.function_name
+    return worker.docket.keys.limit(kind, scope + _value(execution, rule))
+
+
+def _arguments(
+    worker: "Worker", execution: Execution, rule: Rule
+) -> tuple[tuple[str, str], tuple[str, int, int, str]]:
+    """The two keys and the four values admit.lua takes for one rule."""
+    marker = rule.marker
+    lease_ms = timedelta_to_ms(worker.redelivery_timeout)
+    if isinstance(marker, ConcurrencyLimit):
+        base = _key(worker, execution, rule, "concurrency")
+        keys = (base + ":holders", base + ":waiting")
+        return keys, ("c", marker.max_concurrent, lease_ms, f"parked by {marker!r}")
+    if isinstance(marker, RateLimit):
+        key = _key(worker, execution, rule, "rate")
+        kind = "R" if marker.drop else "r"
+        return (key, key), (kind, marker.limit, timedelta_to_ms(marker.per), f"over {marker!r}")
+    if isinstance(marker, Debounce):
+        key = _key(worker, execution, rule, "debounce")
+        reason = f"superseded within {marker!r}"
+        return (key, key), ("d", 0, timedelta_to_ms(marker.settle), reason)
+    assert isinstance(marker, Cooldown)
+    key = _key(worker, execution, rule, "cooldown")
+    return (key, key), ("k", 0, timedelta_to_ms(marker.window), f"within {marker!r}")
+
+
+async def admit(
+    worker: "Worker", execution: Execution, rules: tuple[Rule, ...], payload: bytes
+) -> tuple[Verdict, list[Slot]]:
+    """Whether `execution` runs now, and the concurrency slots it then holds."""
+    assert execution.message_id is not None
+    docket = worker.docket
+    keys: list[str] = [docket.keys.task(execution.key)]
+    args: list[Any] = [
+        docket.now_ms(),
+        int(time.time() * 1000),
+        execution.message_id,
+        execution.key,
+        execution.token,
+        payload,
+        docket.keys.wake,
+        docket.backend.scripts.record_ms,
+    ]
+    slots: list[Slot] = []
+    reasons: list[str] = []
+    for rule in rules:
+        (first, second), values = _arguments(worker, execution, rule)
+        keys += (first, second)
+        args += values
+        reasons.append(values[3])
+        if isinstance(rule.marker, ConcurrencyLimit):
+            slots.append(Slot(first, second, rule.marker.max_concurrent))
+    reply = await docket.backend.scripts.admit(keys, args)
+    verdict = reply[0].decode() if isinstance(reply[0], bytes) else str(reply[0])
+    if verdict == "run":
+        return "run", slots
+    reason = reasons[int(reply[-1]) - 1]
+    name, key = execution.function_name, execution.key
+    if verdict == "park":
+        logger.info("parked %s key=%s: %s; it runs when a slot frees", name, key, reason)
+    elif verdict == "later":
+        due_in = (int(reply[1]) - docket.now_ms()) / 1000
+        logger.info("put off %s key=%s by %.3f s: %s", name, key, due_in, reason)
+    else:
+        logger.info("dropped %s key=%s: %s", name, key, reason)
+    return verdict, []  # type: ignore[return-value]
+
+
+async def release(worker: "Worker", execution: Execution, slots: list[Slot]) -> None:
+    """Give back `slots`, waking the next parked execution of each (release.lua)."""
+    keys: list[str] = []
+    args: list[Any] = [
+        int(time.time() * 1000),
+        worker.docket.keys.wake,
+        timedelta_to_ms(worker.redelivery_timeout),
+    ]
+    for slot in slots:
+        keys += (slot.holders, slot.waiting)
+        args += (execution.token, slot.max_concurrent)
+    await worker.docket.backend.scripts.release(keys, args)
+
+
+async def renew(worker: "Worker", held: dict[str, list[Slot]]) -> None:
+    """Push back the lease of the slots of runs still going, by token (see admit.lua)."""
+    if not held:
+        return
+    until = int(time.time() * 1000) + timedelta_to_ms(worker.redelivery_timeout)
+    commands: list[tuple[Any, ...]] = [
+        ("ZADD", slot.holders, "XX", until, token)
+        for token, slots in held.items()
+        for slot in slots
+    ]
+    await worker.docket.backend.transport.execute_many(commands)
