@@ -21,7 +21,7 @@ local record_ms = tonumber(ARGV[9])
 local rules = (#ARGV - 9) / 4
 
 local verdict, culprit, due = 'run', 0, 0
-local debounced_first = false
+local debounced_first = false  -- a Debounce rule whose burst this execution now leads
 for n = 1, rules do
   local kind, amount, span = ARGV[6 + 4 * n], tonumber(ARGV[7 + 4 * n]), tonumber(ARGV[8 + 4 * n])
   local a = KEYS[2 + 2 * n]
@@ -42,7 +42,7 @@ for n = 1, rules do
       if redis.call('HGET', task, 'b') == '1' then
         verdict, culprit = 'drop', n  -- a newer call of the burst came after it
       else
-        debounced_first = a
+        debounced_first = true
         verdict, culprit, due = 'later', n, now + span
       end
     end
@@ -65,7 +65,8 @@ if verdict == 'run' or redis.call('HGET', task, 'g') ~= token then
       redis.call('ZADD', a, lease_now + span, token)
       redis.call('PEXPIRE', a, span * 2)
     elseif kind == 'r' or kind == 'R' then
-      redis.call('ZADD', a, now, token .. ':' .. now)
+      local place = token .. ':' .. now  -- one member per run of the window
+      redis.call('ZADD', a, now, place)
       redis.call('PEXPIRE', a, span)
     elseif kind == 'd' then
       redis.call('DEL', a)
@@ -93,7 +94,8 @@ end
 if verdict == 'later' then
   put(stream, queue, task, key, token, payload, due, false, wake, false)
   if debounced_first then
-    redis.call('SET', debounced_first, token, 'PX', tonumber(ARGV[8 + 4 * culprit]) * 2 + 1000)
+    local burst = KEYS[2 + 2 * culprit]
+    redis.call('SET', burst, token, 'PX', tonumber(ARGV[8 + 4 * culprit]) * 2 + 1000)
     redis.call('HSET', task, 'b', '1')
   end
   return {'later', due, culprit}
@@ -102,7 +104,8 @@ end
 if record_ms > 0 then
   local reason = ARGV[9 + 4 * culprit]
   redis.call('HDEL', task, 'm')
-  redis.call('HSET', task, 's', 'cancelled', 'o', ARGV[2] .. '\31\31\31' .. reason, 'd', payload)
+  local outcome = ARGV[2] .. '\31\31\31' .. reason  -- finished now, why (see docket._record)
+  redis.call('HSET', task, 's', 'cancelled', 'o', outcome, 'd', payload)
   redis.call('PEXPIRE', task, record_ms)
 else
   redis.call('DEL', task)
