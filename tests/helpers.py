@@ -28,11 +28,13 @@ async def wait_until(
 
 
 async def assert_consistent(docket: Docket) -> None:
-    """Every stored task key is either parked in the queue or has a message in the stream
-    (or is what a cancel remembers of itself, or a finished execution's record: expiring)."""
+    """Every stored task key is either parked in the queue (or held by a strike) or has a
+    message in the stream (or is what a cancel remembers of itself, or a finished execution's
+    record: expiring)."""
     client: Any = docket.backend.client
     keys = docket.keys
     parked = {member.decode() for member in await client.zrange(keys.queue, 0, -1)}
+    held = {member.decode() for member in await client.zrange(keys.held, 0, -1)}  # struck
     stream_ids = {entry[0] for entry in await client.xrange(keys.stream)}
     pattern = keys.task_prefix.replace("{", "\\{").replace("}", "\\}") + "*"
     async for raw in client.scan_iter(match=pattern):
@@ -45,7 +47,10 @@ async def assert_consistent(docket: Docket) -> None:
             assert b"p" not in fields, f"record {task_key!r}: {fields}"
             assert await client.pttl(raw) > 0, f"the record of {task_key!r} has no TTL"
             continue
-        if b"p" in fields:
+        if b"h" in fields:  # held by a strike: parked in the held set instead of the queue
+            assert b"p" in fields, f"held task {task_key!r} has no payload: {fields}"
+            assert task_key in held, f"held task {task_key!r} is not in the held set"
+        elif b"p" in fields:
             assert task_key in parked, f"task {task_key!r} holds a payload but is not in the queue"
         else:
             assert b"m" in fields, f"task {task_key!r} is neither parked nor streamed: {fields}"

@@ -81,7 +81,8 @@ def commands_taking_url() -> list[list[str]]:
 def test_every_command_taking_a_url_refuses_memory() -> None:
     commands = commands_taking_url()
 
-    assert len(commands) == 9  # worker, dead ls|requeue|purge, tasks trace|fail|sleep, show, watch
+    # worker, dead ls|requeue|purge, tasks trace|fail|sleep, show, watch, strike, restore, strikes
+    assert len(commands) == 12
     for command in commands:
         result = CliRunner().invoke(app, [*command, "--url", "memory://jobs"])
         assert (result.exit_code, the_one_line(result.stderr)) == (

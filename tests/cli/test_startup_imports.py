@@ -76,6 +76,9 @@ COMMANDS = [
     ["tasks", "trace"],
     ["tasks", "fail"],
     ["tasks", "sleep"],
+    ["strike"],
+    ["restore"],
+    ["strikes"],
 ]
 
 

@@ -17,7 +17,16 @@ KEYLESS = {"PUBLISH"}
 """Commands whose first argument is not a key (a channel is not bound to a slot's keys)."""
 CALL = re.compile(r"redis\.p?call\(\s*'(?P<command>[A-Z]+)'\s*(?:,\s*(?P<first>[^,)]+))?")
 FROM_KEYS = re.compile(r"local\s+(?P<names>[\w\s,]+?)\s*=\s*(?P<values>[^\n]*KEYS\[[^\n]*)")
-HELPER_KEY_PARAMETERS = {"stream", "queue", "task", "dead", "followed"}
+HELPER_KEY_PARAMETERS = {
+    "stream",
+    "queue",
+    "task",
+    "dead",
+    "followed",
+    "holders",
+    "waiting",
+    "ranks",
+}
 """Parameters of prelude.lua's helpers that hold keys; the scripts pass them KEYS names."""
 
 

@@ -32,6 +32,7 @@ PUBLIC_NAMES = [
     "ExecutionProgress",
     "ExecutionState",
     "ExponentialRetry",
+    "Fair",
     "ForcedRetry",
     "InvalidScheduleError",
     "InvalidTaskError",

@@ -22,6 +22,7 @@ from ._executions import executions_app
 from ._logging import LogFormat, LogLevel, configure_logging
 from ._loops import EventLoop, default_loop, loop_factory
 from ._options import DEFAULT_DOCKET, DEFAULT_URL, DocketOption, UrlOption
+from ._strikes import add_strike_commands
 from ._tasks import tasks_app
 
 MAX_CONCURRENCY = 100_000
@@ -218,6 +219,9 @@ def worker(
         fallback_task=fallback_task,
     )
     raise typer.Exit(_run.run(settings, factory))
+
+
+add_strike_commands(app)  # docket strike | restore | strikes
 
 
 def main(prog_name: str = "docket") -> None:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from ._admission import ConcurrencyLimit as ConcurrencyLimit
 from ._admission import Cooldown as Cooldown
 from ._admission import Debounce as Debounce
+from ._admission import Fair as Fair
 from ._admission import RateLimit as RateLimit
 from ._calls import Call as Call
 from ._cron import Cron as Cron
@@ -57,6 +58,7 @@ for _exported in (
     ConcurrencyLimit,
     Cooldown,
     Debounce,
+    Fair,
     RateLimit,
     DeadLetter,
     Disposition,
@@ -108,6 +110,7 @@ _CLIENT_NAMES = [
     "ExecutionProgress",
     "ExecutionState",
     "ExponentialRetry",
+    "Fair",
     "ForcedRetry",
     "InvalidScheduleError",
     "InvalidTaskError",

@@ -123,6 +123,30 @@ class Debounce(Admission):
         return f"Debounce(settle={self.settle!r}{self._where()})"
 
 
+class Fair(Admission):
+    """Fair share between the values of an argument (beyond the peers): at most `in_flight`
+    runs of the task (or scope) at once across all workers, and when more wait, they are
+    woken one value at a time in turn, so a tenant with 10,000 queued tasks does not starve
+    one with 10. A lone value still gets all `in_flight` slots. Usable in
+    ``Annotated[str, Fair()]`` (that parameter's values) or as ``Fair("tenant")``."""
+
+    __slots__ = ("in_flight",)
+
+    def __init__(
+        self,
+        argument_name: str | None = None,
+        in_flight: int = 100,
+        scope: str | None = None,
+    ) -> None:
+        if not isinstance(in_flight, int) or isinstance(in_flight, bool) or in_flight < 1:
+            raise ValueError(f"Fair(in_flight={in_flight!r}) must be a whole number, at least 1.")
+        super().__init__(argument_name, scope)
+        self.in_flight = in_flight
+
+    def __repr__(self) -> str:
+        return f"Fair(in_flight={self.in_flight}{self._where()})"
+
+
 class Cooldown(Admission):
     """Leading edge: the first call runs; repeats within `window` of it are dropped (per
     task, or per value of an argument)."""

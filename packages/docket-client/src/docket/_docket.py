@@ -25,6 +25,8 @@ from ._limits import check_sizes
 from ._reconnect import UNREACHABLE, persist
 from ._record import read_record
 from ._results import ResultStorage
+from ._strike_follow import StrikeFollower, lift_strike, put_strike
+from ._strikes import Operator, Strike, Strikes, strike_of
 from ._tasks import check_task_function
 from ._time import now_ms, timedelta_to_ms
 
@@ -100,6 +102,8 @@ class Docket:
         self._backend: RedisBackend | None = None
         self._followers: Events | None = None
         self._clock: Callable[[], int] = now_ms
+        self._strikes = Strikes()
+        self._strike_follower: StrikeFollower | None = None
 
     def now_ms(self) -> int:
         """Now, in epoch milliseconds, by this docket's clock: the machine's, or a test's
@@ -116,8 +120,10 @@ class Docket:
 
     async def __aenter__(self) -> Self:
         backend = open_backend(self.url, self.keys)
+        follower = StrikeFollower(self._strikes)
         try:
             await self._through_failover(backend.ping)
+            await self._through_failover(lambda: follower.load(backend))
         except (RedisError, OSError) as error:  # unreachable, silent, AUTH or SELECT refused
             await backend.close()
             reason = str(error).rstrip(".") or type(error).__name__
@@ -129,6 +135,8 @@ class Docket:
         if self.keeps_records and backend.scripts.record_ms == 0:
             backend.scripts.record_ms = 1  # under a millisecond still keeps a record
         self._backend = backend
+        follower.start(backend)
+        self._strike_follower = follower
         return self
 
     async def _through_failover[T](self, operation: Callable[[], Awaitable[T]]) -> T:
@@ -155,6 +163,9 @@ class Docket:
         if self._followers is not None:
             await self._followers.close()
             self._followers = None
+        if self._strike_follower is not None:
+            await self._strike_follower.close()
+            self._strike_follower = None
         if self._backend is not None:
             await self._backend.close()
             self._backend = None
@@ -296,6 +307,8 @@ class Docket:
         Returns one Execution per call, in order; ``execution.scheduled`` is False where
         the key was already pending.
         """
+        if self._strikes.active:
+            return await self._schedule_unstruck(calls, chunk_size, atomic=atomic, replace=False)
         if atomic:
             return await self._schedule_batch(calls, replace=False)
         return await self._schedule_many(calls, chunk_size, replace=False)
@@ -305,6 +318,8 @@ class Docket:
     ) -> list[Execution]:
         """Replace (or schedule) many calls, `chunk_size` per round trip, in order; with
         `atomic`, all of them or none, as in `add_many`."""
+        if self._strikes.active:
+            return await self._schedule_unstruck(calls, chunk_size, atomic=atomic, replace=True)
         if atomic:
             return await self._schedule_batch(calls, replace=True)
         return await self._schedule_many(calls, chunk_size, replace=True)
@@ -325,6 +340,49 @@ class Docket:
                 key, token, self.now_ms(), running=running, resend=resend
             ),
         )
+
+    # -- strikes (see docket._strikes and the README's "Strikes") ------------------------------
+
+    @property
+    def strikes(self) -> list[Strike]:
+        """The strikes in effect, as this Docket last heard (at most milliseconds old)."""
+        return self._strikes.current()
+
+    async def strike(
+        self,
+        function: Callable[..., Any] | str | None = None,
+        parameter: str | None = None,
+        operator: Operator = "==",
+        value: Any = None,
+    ) -> Strike:
+        """Stop running `function` (None: any task), or its calls whose `parameter` compares
+        to `value` by `operator` (== != > >= < <=, or between a (low, high) pair), on every
+        client and worker: adds are refused (Disposition.STRUCK), pending ones held."""
+        return await put_strike(self, strike_of(function, parameter, operator, value))
+
+    async def restore(
+        self,
+        function: Callable[..., Any] | str | None = None,
+        parameter: str | None = None,
+        operator: Operator = "==",
+        value: Any = None,
+    ) -> int:
+        """Lift the strike named as `strike` named it; every held execution is due again
+        (workers hold again what another strike matches). Returns how many were put back."""
+        return await lift_strike(self, strike_of(function, parameter, operator, value))
+
+    async def _schedule_unstruck(
+        self, calls: Iterable[Call], chunk_size: int, *, atomic: bool, replace: bool
+    ) -> list[Execution]:
+        """add_many and replace_many while strikes are in effect: the struck calls are
+        refused, the others scheduled; one Execution per call, in order."""
+        batch = list(calls)
+        wanted = [call for call in batch if not self._strikes.refuse(call.execution)]
+        if atomic:
+            await self._schedule_batch(wanted, replace=replace)
+        else:
+            await self._schedule_many(wanted, chunk_size, replace=replace)
+        return [call.execution for call in batch]
 
     # -- executions ----------------------------------------------------------------------------
 
@@ -366,6 +424,8 @@ class Docket:
         async def schedule(*args: Any, **kwargs: Any) -> Execution:
             call = build(*args, **kwargs)
             execution, backend = call.execution, self.backend
+            if self._strikes.active and self._strikes.refuse(execution):
+                return execution
             await check_sizes(backend, [call])
             arguments = call.schedule_args(self.now_ms())
             replicated = self.durability == "replicated"

@@ -32,6 +32,7 @@ class Execution:
         "message_id",
         "redelivered_from",
         "scheduled",
+        "struck",
         "token",
         "when_ms",
     )
@@ -46,7 +47,10 @@ class Execution:
     token: str
     message_id: bytes | None
     scheduled: bool
-    """False when `add` found this call's key already pending, so it scheduled nothing."""
+    """False when `add` found this call's key already pending, so it scheduled nothing (or
+    the call was struck)."""
+    struck: bool
+    """The call matched a strike in effect (`Docket.strike`), so nothing was scheduled."""
     delivery: int
     """How many times this message has been delivered to a worker: above 1 when a worker died
     (or stopped) holding it and this one took it over."""
@@ -85,6 +89,7 @@ class Execution:
         self.token = token
         self.message_id = message_id
         self.scheduled = True
+        self.struck = False
         self.delivery = 1
         self.redelivered_from = None
         self.docket = None
@@ -94,6 +99,8 @@ class Execution:
     @property
     def disposition(self) -> Disposition:
         """What the add or replace that made this execution did (see `scheduled`)."""
+        if self.struck:
+            return Disposition.STRUCK
         return Disposition.SCHEDULED if self.scheduled else Disposition.ALREADY_SCHEDULED
 
     # -- state, as its record says (see sync) ----------------------------------------------------

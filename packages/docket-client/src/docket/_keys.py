@@ -31,11 +31,11 @@ class DocketKeys:
     followed: str
     """Sorted set of the keys someone follows now (score: until when, epoch ms), so the
     scripts announce only what somebody listens to."""
-    strikes: str = ""
+    strikes: str
     """Hash of the strikes in effect: canonical id -> encoded strike (see docket._strikes)."""
-    strikes_changed: str = ""
+    strikes_changed: str
     """Channel on which each change of the strikes is announced."""
-    held: str = ""
+    held: str
     """Sorted set of the task keys of struck executions a worker holds (score: when, ms)."""
     group: str = CONSUMER_GROUP
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from docket import Execution
-from docket._admission import Admission, ConcurrencyLimit, Cooldown, Debounce, RateLimit
+from docket._admission import Admission, ConcurrencyLimit, Cooldown, Debounce, Fair, RateLimit
 from docket._time import timedelta_to_ms
 
 if TYPE_CHECKING:
@@ -35,11 +35,14 @@ class Rule:
 
 @dataclass(frozen=True, slots=True)
 class Slot:
-    """A concurrency slot a run holds: given back when the run ends."""
+    """A slot a run holds (of a ConcurrencyLimit or a Fair): given back when the run ends."""
 
+    kind: str
+    """'c' for a ConcurrencyLimit, 'f' for Fair (see release.lua)."""
     holders: str
     waiting: str
-    max_concurrent: int
+    ranks: str
+    most: int
 
 
 def _value(execution: Execution, rule: Rule) -> str:
@@ -51,41 +54,56 @@ def _value(execution: Execution, rule: Rule) -> str:
         value = execution.args[rule.position]
     else:
         value = None
-    return f":{rule.argument}={value}"
+    return str(value)
 
 
-def _key(worker: "Worker", execution: Execution, rule: Rule, kind: str) -> str:
+def _key(worker: "Worker", execution: Execution, rule: Rule, kind: str, value: bool) -> str:
     scope = rule.marker.scope or execution.function_name
-    return worker.docket.keys.limit(kind, scope + _value(execution, rule))
+    if value and rule.argument is not None:
+        scope += f":{rule.argument}={_value(execution, rule)}"
+    return worker.docket.keys.limit(kind, scope)
 
 
 def _arguments(
     worker: "Worker", execution: Execution, rule: Rule
-) -> tuple[tuple[str, str], tuple[str, int, int, str]]:
-    """The two keys and the four values admit.lua takes for one rule."""
+) -> tuple[tuple[str, str, str], tuple[str, int, int, str, str]]:
+    """The three keys and the five values admit.lua takes for one rule."""
     marker = rule.marker
     lease_ms = timedelta_to_ms(worker.redelivery_timeout)
     if isinstance(marker, ConcurrencyLimit):
-        base = _key(worker, execution, rule, "concurrency")
-        keys = (base + ":holders", base + ":waiting")
-        return keys, ("c", marker.max_concurrent, lease_ms, f"parked by {marker!r}")
+        base = _key(worker, execution, rule, "concurrency", True)
+        holders = base + ":holders"
+        reason = f"parked by {marker!r}"
+        return (holders, base + ":waiting", holders), (
+            "c",
+            marker.max_concurrent,
+            lease_ms,
+            reason,
+            "",
+        )
+    if isinstance(marker, Fair):
+        base = _key(worker, execution, rule, "fair", False)
+        keys = (base + ":holders", base + ":waiting", base + ":ranks")
+        value = _value(execution, rule)
+        return keys, ("f", marker.in_flight, lease_ms, f"parked by {marker!r}", value)
     if isinstance(marker, RateLimit):
-        key = _key(worker, execution, rule, "rate")
+        key = _key(worker, execution, rule, "rate", True)
         kind = "R" if marker.drop else "r"
-        return (key, key), (kind, marker.limit, timedelta_to_ms(marker.per), f"over {marker!r}")
+        per = timedelta_to_ms(marker.per)
+        return (key, key, key), (kind, marker.limit, per, f"over {marker!r}", "")
     if isinstance(marker, Debounce):
-        key = _key(worker, execution, rule, "debounce")
+        key = _key(worker, execution, rule, "debounce", True)
         reason = f"superseded within {marker!r}"
-        return (key, key), ("d", 0, timedelta_to_ms(marker.settle), reason)
+        return (key, key, key), ("d", 0, timedelta_to_ms(marker.settle), reason, "")
     assert isinstance(marker, Cooldown)
-    key = _key(worker, execution, rule, "cooldown")
-    return (key, key), ("k", 0, timedelta_to_ms(marker.window), f"within {marker!r}")
+    key = _key(worker, execution, rule, "cooldown", True)
+    return (key, key, key), ("k", 0, timedelta_to_ms(marker.window), f"within {marker!r}", "")
 
 
 async def admit(
     worker: "Worker", execution: Execution, rules: tuple[Rule, ...], payload: bytes
 ) -> tuple[Verdict, list[Slot]]:
-    """Whether `execution` runs now, and the concurrency slots it then holds."""
+    """Whether `execution` runs now, and the slots it then holds."""
     assert execution.message_id is not None
     docket = worker.docket
     keys: list[str] = [docket.keys.task(execution.key)]
@@ -102,19 +120,22 @@ async def admit(
     slots: list[Slot] = []
     reasons: list[str] = []
     for rule in rules:
-        (first, second), values = _arguments(worker, execution, rule)
-        keys += (first, second)
+        rule_keys, values = _arguments(worker, execution, rule)
+        keys += rule_keys
         args += values
         reasons.append(values[3])
-        if isinstance(rule.marker, ConcurrencyLimit):
-            slots.append(Slot(first, second, rule.marker.max_concurrent))
-    reply = await docket.backend.scripts.admit(keys, args)
+        if values[0] in ("c", "f"):
+            slots.append(Slot(values[0], *rule_keys, values[1]))
+    reply = await worker.dispatcher.admissions((keys, args))
     verdict = reply[0].decode() if isinstance(reply[0], bytes) else str(reply[0])
     if verdict == "run":
         return "run", slots
-    reason = reasons[int(reply[-1]) - 1]
+    culprit = int(reply[-1]) - 1
+    reason = reasons[culprit]
     name, key = execution.function_name, execution.key
-    if verdict == "park":
+    if verdict == "park" and isinstance(rules[culprit].marker, Fair):
+        logger.debug("queued %s key=%s for its turn: %s", name, key, reason)  # every run does
+    elif verdict == "park":
         logger.info("parked %s key=%s: %s; it runs when a slot frees", name, key, reason)
     elif verdict == "later":
         due_in = (int(reply[1]) - docket.now_ms()) / 1000
@@ -133,9 +154,9 @@ async def release(worker: "Worker", execution: Execution, slots: list[Slot]) -> 
         timedelta_to_ms(worker.redelivery_timeout),
     ]
     for slot in slots:
-        keys += (slot.holders, slot.waiting)
-        args += (execution.token, slot.max_concurrent)
-    await worker.docket.backend.scripts.release(keys, args)
+        keys += (slot.holders, slot.waiting, slot.ranks)
+        args += (slot.kind, execution.token, slot.most)
+    await worker.dispatcher.releases((keys, args))
 
 
 async def renew(worker: "Worker", held: dict[str, list[Slot]]) -> None:

@@ -2,8 +2,8 @@
 
 import asyncio
 import logging
-from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from docket import Execution, MessageDecodeError
 from docket._backends.redis import Message, Redelivery
@@ -16,12 +16,16 @@ from redis.exceptions import RedisError
 
 from ._acks import Acks
 from ._admission import Rule, Slot, admit, release
+from ._batching import Batch
 from ._cancels import CancelRequests
 from ._execute import execute
 from ._outcome import acknowledgement
 from ._plan import plan_for
 from ._records import started
 from ._run_limits import RunLimits
+from ._strikes import Holds
+
+ScriptCall = tuple[Sequence[str], Sequence[Any]]
 
 if TYPE_CHECKING:
     from docket._execution import TaskFunction
@@ -51,6 +55,7 @@ class Dispatcher:
         self.running: set[asyncio.Task[None]] = set()
         self.slot_freed = asyncio.Event()
         self.acks = Acks(worker)
+        self.holds = Holds(worker)
         self.counts = {
             "succeeded": 0,
             "failed": 0,
@@ -61,6 +66,14 @@ class Dispatcher:
         self.cancel_requests = CancelRequests()
         self.records = worker.docket.keeps_records
         """The docket keeps execution records: note each start (see _records)."""
+        docket = worker.docket  # its backend exists once it is open: looked up per send
+        self.admissions: Batch[ScriptCall, Any] = Batch(
+            lambda calls: docket.backend.scripts.admit_many(calls)
+        )
+        """admit.lua calls, one write per loop turn (see _admission.py)."""
+        self.releases: Batch[ScriptCall, Any] = Batch(
+            lambda calls: docket.backend.scripts.release_many(calls)
+        )
         self.slots: dict[str, list[Slot]] = {}
         """The concurrency slots of running executions, by token (renewed with the leases)."""
         self.run_limits: RunLimits | None = None
@@ -98,7 +111,8 @@ class Dispatcher:
                 # The key and token are known: the dead letter releases the key for new adds.
                 self.dead_letter(message_id, key, str(error), token)
                 continue
-            if execution is None:
+            # A struck one is held, not run: parked in Redis until a restore (_strikes.py).
+            if execution is None or self.holds.hold_if_struck(execution):
                 continue
             if self.worker.stopping:
                 continue  # a task of this batch asked to stop: the rest is handed back
@@ -270,10 +284,10 @@ class Dispatcher:
         await self._run(execution, arguments, envelope)
         if slots:  # not reached when the run was cancelled to go back to the docket
             del self.slots[execution.token]
-            try:
-                await release(self.worker, execution, slots)
-            except (RedisError, OSError) as error:  # the slots free themselves at lease end
-                logger.warning("could not give back the slots of key=%s: %s", execution.key, error)
+            # Given back in the background, with the others of this turn: the worker's slot
+            # frees now, and flush() waits for the releases still on their way.
+            releasing = asyncio.ensure_future(release(self.worker, execution, slots))
+            releasing.add_done_callback(_released(execution.key))
 
     def request_stop(self, error: BaseException) -> None:
         """A task raised KeyboardInterrupt or SystemExit: stop the worker, which re-raises
@@ -296,8 +310,20 @@ class Dispatcher:
         self.acks.settle(entry)
 
     async def flush(self) -> None:
-        """Send every pending ack (see _acks.Acks.flush)."""
+        """Send every pending ack (see _acks.Acks.flush) and slot release."""
+        await self.releases.drain()
         await self.acks.flush()
 
     async def ack_loop(self) -> None:
         await self.acks.loop()
+
+
+def _released(key: str) -> "Callable[[asyncio.Future[None]], None]":
+    def done(releasing: "asyncio.Future[None]") -> None:
+        if releasing.cancelled():
+            return
+        error = releasing.exception()
+        if error is not None:  # the slots free themselves when their lease ends
+            logger.warning("could not give back the slots of key=%s: %s", key, error)
+
+    return done

@@ -15,6 +15,7 @@ from typing import Any, Self
 from docket import Docket, DocketConnectionError, DocketOutOfMemoryError
 from docket._backends import RedisBackend, note_worker, redact_url
 from docket._perpetual import Perpetual
+from docket._strike_follow import following_strikes
 from docket._tasks import check_task_function
 from docket._transport import out_of_memory
 from redis.exceptions import RedisError
@@ -35,6 +36,8 @@ from ._worker_dependencies import normalise_dependencies
 logger = logging.getLogger("docket.worker")
 
 _worker_numbers = itertools.count(1)
+STRIKES_WAIT = 2.0
+"""Seconds a starting worker waits for its docket to follow the strikes (docket._strikes)."""
 
 
 def default_worker_name() -> str:
@@ -145,6 +148,8 @@ class Worker:
                 f"cannot start a worker on docket {self.docket.name!r} at {url}: {reason}. "
                 "Check that the server is up, then start it again."
             ) from error
+        if not await following_strikes(self.docket, STRIKES_WAIT):  # before the first fetch
+            logger.warning("not following the strikes yet; using those read at opening")
         self.stopping = False
         self._reader = backend.dedicated()
         self._subscriber = backend.dedicated()

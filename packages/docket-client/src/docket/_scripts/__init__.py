@@ -77,9 +77,15 @@ MOVE_DUE = Script.load("move_due.lua", prelude=True)
 ACK = Script.load("ack.lua", prelude=True)
 HANDBACK = Script.load("handback.lua", prelude=True)
 ADMIT = Script.load("admit.lua", prelude=True)
-RELEASE = Script.load("release.lua")
+RELEASE = Script.load("release.lua", prelude=True)
 EXECUTION = Script.load("execution.lua", prelude=True)
 PROGRESS = Script.load("progress.lua")
+STRIKE = Script.load("strike.lua")
+HOLD = Script.load("hold.lua", prelude=True)
+UNHOLD = Script.load("unhold.lua", prelude=True)
+
+HoldEntry = tuple[bytes, str, str, str]
+"""(message id, key, token, id of the strike it matched) of a struck message to hold."""
 
 
 class Scripts:
@@ -293,15 +299,32 @@ class Scripts:
         skipped, buried, orphaned = await self._run(ACK, keys, args)
         return AckResult(_strings(skipped), _strings(buried), _strings(orphaned))
 
-    async def admit(self, keys: Sequence[str], args: Sequence[Any]) -> Any:
-        """Run admit.lua: `keys` and `args` after the stream, queue and task hash and the
-        group (built by docket_worker._admission)."""
+    async def admit_many(self, calls: Sequence[tuple[Sequence[str], Sequence[Any]]]) -> list[Any]:
+        """Run admit.lua once per call in one write: each call's keys and args after the
+        stream, queue and the group (built by docket_worker._admission); a reply or the
+        exception of each."""
         k = self._keys
-        return await self._run(ADMIT, [k.stream, k.queue, *keys], [k.group, *args])
+        return await self._run_many(
+            ADMIT, [([k.stream, k.queue, *keys], [k.group, *args]) for keys, args in calls]
+        )
 
-    async def release(self, keys: Sequence[str], args: Sequence[Any]) -> None:
-        """Run release.lua: give back concurrency slots, waking parked executions."""
-        await self._run(RELEASE, [self._keys.queue, *keys], args)
+    async def release_many(self, calls: Sequence[tuple[Sequence[str], Sequence[Any]]]) -> list[Any]:
+        """Run release.lua once per call in one write: give back slots, waking waiters."""
+        queue = self._keys.queue
+        return await self._run_many(RELEASE, [([queue, *keys], args) for keys, args in calls])
+
+    async def _run_many(
+        self, script: Script, calls: Sequence[tuple[Sequence[str], Sequence[Any]]]
+    ) -> list[Any]:
+        commands = [("EVALSHA", script.sha, len(keys), *keys, *args) for keys, args in calls]
+        replies = await self._transport.execute_many(commands)
+        missing = [i for i, reply in enumerate(replies) if isinstance(reply, NoScriptError)]
+        if missing:
+            await self._transport.execute("SCRIPT", "LOAD", script.source)
+            again = await self._transport.execute_many([commands[i] for i in missing])
+            for i, reply in zip(missing, again, strict=True):
+                replies[i] = reply
+        return replies
 
     async def read_execution(self, key: str, fields: Sequence[str]) -> Any:
         """The raw record of one task key (see execution.lua), or None."""
@@ -328,6 +351,29 @@ class Scripts:
         for entry in entries:
             args.extend(entry)
         return int(await self._run(HANDBACK, keys, args))
+
+    async def strike(self, strike_id: str, encoded: str | None) -> bool:
+        """Put a strike in effect (`encoded`) or lift it (None), and announce the change
+        (see strike.lua); True if that changed the strikes in effect."""
+        k = self._keys
+        args = [strike_id, encoded or "", k.strikes_changed]
+        return bool(await self._run(STRIKE, [k.strikes], args))
+
+    async def hold(self, entries: Sequence[HoldEntry], now_ms: int) -> list[int]:
+        """Hold struck messages (see hold.lua); per entry 1 held, 2 put back on the stream
+        (its strike was lifted meanwhile), 0 settled without either, -1 settled already."""
+        k = self._keys
+        keys = [k.stream, k.held, k.strikes, *(k.task(entry[1]) for entry in entries), k.followed]
+        args: list[Any] = [k.group, now_ms, self.events]
+        for entry in entries:
+            args.extend(entry)
+        return [int(outcome) for outcome in await self._run(HOLD, keys, args)]
+
+    async def unhold(self, keys: Sequence[str]) -> int:
+        """Put these held executions back on the stream, due now (see unhold.lua)."""
+        k = self._keys
+        script_keys = [k.stream, k.held, *(k.task(key) for key in keys), k.followed]
+        return int(await self._run(UNHOLD, script_keys, [self.events, *keys]))
 
 
 def _first_score(reply: Sequence[Any]) -> int | None:

@@ -121,3 +121,41 @@ local function announce(events, followed, key, state, when, worker, started, com
     announce_text(events, key, state_text(state, when, worker, started, completed, err))
   end
 end
+
+-- Wake parked executions of a slot while it has room (see admit.lua and release.lua): first
+-- come first served from a ConcurrencyLimit's waiting list ('c'), lowest rank first from a
+-- Fair one's sorted set ('f'). A waiting entry is "token, key, parked score": the execution
+-- is still parked while its key has that score in the queue (a cancel or replace took it
+-- out). It is made due now (score 0) and its slot kept for it for `reserve` ms (it takes it
+-- when admitted); entries of executions gone meanwhile are dropped. Returns whether it woke
+-- any (then the caller wakes the schedulers).
+local function wake_waiters(queue, holders, waiting, ranks, kind, max, lease_now, reserve)
+  local woke = false
+  while redis.call('ZCARD', holders) < max do
+    local entry, rank = false, 0
+    if kind == 'f' then
+      local popped = redis.call('ZPOPMIN', waiting)
+      if popped[1] then
+        entry, rank = popped[1], math.floor(tonumber(popped[2]) / 67108864)
+      end
+    else
+      entry = redis.call('LPOP', waiting)
+    end
+    if not entry then
+      break
+    end
+    local waiter, key, score = string.match(entry, '^([^\31]*)\31(.*)\31([^\31]*)$')
+    local parked = redis.call('ZSCORE', queue, key)
+    if parked and tonumber(parked) == tonumber(score) then
+      redis.call('ZADD', queue, 'XX', 0, key)
+      redis.call('ZADD', holders, lease_now + reserve, waiter)
+      redis.call('PEXPIRE', holders, reserve * 2)
+      if kind == 'f' then
+        redis.call('HSET', ranks, '', rank)  -- later waiters rank from here on
+        redis.call('PEXPIRE', ranks, 86400000)
+      end
+      woke = true
+    end
+  end
+  return woke
+end
