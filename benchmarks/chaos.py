@@ -4,6 +4,10 @@ workers reach Redis through a TCP proxy that swallows a reply and drops the conn
 Redis runs out of memory for a while. Checks that every task ran at least once, that no
 worker died on its own, and reports the duplicates.
 
+The run plays the part of a process supervisor: a replacement worker that starts while a fault
+is under way refuses to start with its one-line "cannot reach Redis" error (exit 1, as
+documented), and is started again. Those refusals are counted apart; any other exit is a death.
+
     uv run benchmarks/chaos.py --tasks 5000 --workers 4 --kills 20 --restarts 3 \
         --lost-replies 20 --oom 2
 """
@@ -96,23 +100,38 @@ class Workers:
             "--logging-level", "ERROR",
         ]  # fmt: skip
         self.env = os.environ | {"PYTHONPATH": str(folder), "CHAOS_LOG": str(log)}
+        self.folder = folder
         self.processes: list[subprocess.Popen[bytes]] = []
+        self.errors: dict[int, Path] = {}
         self.died = 0
         """Workers that exited by themselves (a crash), replaced as the killed ones are."""
+        self.refused = 0
+        """Workers that refused to start because Redis could not be reached at that moment."""
 
     def start(self) -> None:
-        self.processes.append(subprocess.Popen(self.command, env=self.env))
+        errors = self.folder / f"worker-{uuid.uuid4().hex[:8]}.err"
+        with errors.open("wb") as stderr:
+            process = subprocess.Popen(self.command, env=self.env, stderr=stderr)
+        self.errors[process.pid] = errors
+        self.processes.append(process)
 
     def kill_one(self) -> None:
         victim = self.processes.pop(random.randrange(len(self.processes)))
         victim.send_signal(signal.SIGKILL)
         victim.wait()
+        del self.errors[victim.pid]
         self.start()
 
     def replace_dead(self) -> None:
         for process in [p for p in self.processes if p.poll() is not None]:
-            print(f"chaos: a worker exited by itself with status {process.returncode}")
-            self.died += 1
+            said = self.errors.pop(process.pid).read_text(errors="replace")
+            lines = said.splitlines()
+            if process.returncode == 1 and lines and lines[-1].startswith("Error: cannot reach"):
+                self.refused += 1
+            else:
+                print(f"chaos: a worker exited by itself with status {process.returncode}")
+                sys.stderr.write(said)
+                self.died += 1
             self.processes.remove(process)
             self.start()
 
@@ -194,6 +213,8 @@ def main() -> int:
     duplicates = sum(seen.values()) - len(seen)
     verdict = "all ran at least once" if missing == 0 else f"{missing} NEVER RAN"
     deaths = "no worker died" if workers.died == 0 else f"{workers.died} WORKERS DIED"
+    if workers.refused:
+        deaths += f" ({workers.refused} refused to start mid-fault and were started again)"
     print(
         f"chaos: {options.tasks} tasks, {options.workers} workers, {options.kills} SIGKILLs, "
         f"{options.restarts} {RESTARTS[options.topology]}, {topology.replies_lost} lost replies, "
