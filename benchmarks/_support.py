@@ -5,10 +5,13 @@ summarised at the end of the run)."""
 import asyncio
 import math
 import os
+import time
 from collections.abc import Callable, Coroutine, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol
+
+from docket import Docket, Worker
 
 from tests.redis_server import RedisServer
 
@@ -77,6 +80,22 @@ def percentile(samples: Sequence[float], fraction: float) -> float:
     ordered = sorted(samples)
     rank = max(1, math.ceil(fraction * len(ordered)))
     return ordered[rank - 1]
+
+
+async def timed_drain(docket: Docket, ran: list[int], *, concurrency: int, expected: int) -> float:
+    """Seconds a fresh Worker at `concurrency` takes to run all that is queued on `docket`;
+    `ran[0]`, counted by the tasks, must then be `expected`."""
+    started = time.perf_counter()
+    async with Worker(docket, concurrency=concurrency) as worker:
+        await worker.run_until_finished()
+        elapsed = time.perf_counter() - started
+    assert ran[0] == expected, f"{ran[0]} of {expected} tasks ran"
+    return elapsed
+
+
+def median(samples: Sequence[float]) -> float:
+    """The middle sample (the upper one of an even count), as the drain benchmarks report."""
+    return sorted(samples)[len(samples) // 2]
 
 
 def run_rounds[S, R](

@@ -4,16 +4,15 @@ hot one (1 value, max 10: most runs park and are woken), with Fair on 2 values, 
 marker, in the same run. Records are off (execution_ttl=0) to show the markers' own cost.
 """
 
-import time
 import uuid
 from collections.abc import Callable, Coroutine
 from datetime import timedelta
 from typing import Annotated, Any
 
 import pytest
-from docket import ConcurrencyLimit, Docket, Fair, Worker
+from docket import ConcurrencyLimit, Docket, Fair
 
-from ._support import Benchmark, report, run_rounds
+from ._support import Benchmark, median, report, run_rounds, timed_drain
 
 TASKS = 10_000
 ROUNDS = 3
@@ -64,13 +63,7 @@ async def close(prepared: tuple[Docket, list[int]]) -> None:
 @pytest.mark.parametrize("kind", ["plain", "spread", "hot", "fair"])
 def test_drain_with_admission_markers(benchmark: Benchmark, redis_url: str, kind: str) -> None:
     async def drain(prepared: tuple[Docket, list[int]]) -> float:
-        docket, ran = prepared
-        started = time.perf_counter()
-        async with Worker(docket, concurrency=100) as worker:
-            await worker.run_until_finished()
-            elapsed = time.perf_counter() - started
-        assert ran[0] == TASKS
-        return elapsed
+        return await timed_drain(*prepared, concurrency=100, expected=TASKS)
 
     seconds = run_rounds(
         benchmark,
@@ -79,11 +72,15 @@ def test_drain_with_admission_markers(benchmark: Benchmark, redis_url: str, kind
         cleanup=close,
         rounds=ROUNDS,
     )
-    median = sorted(seconds)[len(seconds) // 2]
     labels = {
         "plain": "no marker",
         "spread": "ConcurrencyLimit on 10,000 values",
         "hot": "ConcurrencyLimit(max 10) on one value",
         "fair": "Fair on 2 values",
     }
-    report(benchmark, f"drain 10k at concurrency 100, {labels[kind]}", TASKS / median, "tasks/s")
+    report(
+        benchmark,
+        f"drain 10k at concurrency 100, {labels[kind]}",
+        TASKS / median(seconds),
+        "tasks/s",
+    )

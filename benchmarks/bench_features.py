@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from docket import Docket, Perpetual, TaskKey, Timeout, Worker
 
-from ._support import Benchmark, report, run_rounds
+from ._support import Benchmark, median, report, run_rounds, timed_drain
 
 TASKS = 10_000
 CHAIN = 2_000
@@ -57,13 +57,7 @@ async def close(prepared: tuple[Docket, list[int]]) -> None:
 @pytest.mark.parametrize("kind", ["plain", "keyed", "timeout"])
 def test_drain_with_and_without_a_timeout(benchmark: Benchmark, redis_url: str, kind: str) -> None:
     async def drain(prepared: tuple[Docket, list[int]]) -> float:
-        docket, ran = prepared
-        started = time.perf_counter()
-        async with Worker(docket, concurrency=100) as worker:
-            await worker.run_until_finished()
-            elapsed = time.perf_counter() - started
-        assert ran[0] == TASKS
-        return elapsed
+        return await timed_drain(*prepared, concurrency=100, expected=TASKS)
 
     seconds = run_rounds(
         benchmark,
@@ -72,8 +66,9 @@ def test_drain_with_and_without_a_timeout(benchmark: Benchmark, redis_url: str, 
         cleanup=close,
         rounds=ROUNDS,
     )
-    median = sorted(seconds)[len(seconds) // 2]
-    report(benchmark, f"drain 10k at concurrency 100, {kind} task", TASKS / median, "tasks/s")
+    report(
+        benchmark, f"drain 10k at concurrency 100, {kind} task", TASKS / median(seconds), "tasks/s"
+    )
 
 
 async def chain_docket(redis_url: str, kind: str) -> tuple[Docket, list[int], asyncio.Event]:
@@ -122,5 +117,4 @@ def test_one_chain_of_runs(benchmark: Benchmark, redis_url: str, kind: str) -> N
         cleanup=close_chain,
         rounds=ROUNDS,
     )
-    median = sorted(seconds)[len(seconds) // 2]
-    report(benchmark, f"a chain of 2,000 runs, {kind}", median / CHAIN * 1e6, "µs per run")
+    report(benchmark, f"a chain of 2,000 runs, {kind}", median(seconds) / CHAIN * 1e6, "µs per run")

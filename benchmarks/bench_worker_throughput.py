@@ -7,15 +7,14 @@ each run's state, worker, times and result are recorded and announced).
 """
 
 import asyncio
-import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 import pytest
-from docket import Docket, Worker
+from docket import Docket
 
-from ._support import Benchmark, report, run_rounds
+from ._support import Benchmark, median, report, run_rounds, timed_drain
 
 TASKS = 10_000
 ROUNDS = 3
@@ -56,12 +55,9 @@ def test_drain_queued_noop_tasks(
     benchmark: Benchmark, redis_url: str, concurrency: int, records: str
 ) -> None:
     async def drain(backlog: Backlog) -> float:
-        started = time.perf_counter()
-        async with Worker(backlog.docket, concurrency=concurrency) as worker:
-            await worker.run_until_finished()
-            elapsed = time.perf_counter() - started
-        assert backlog.ran[0] == TASKS
-        return elapsed
+        return await timed_drain(
+            backlog.docket, backlog.ran, concurrency=concurrency, expected=TASKS
+        )
 
     seconds = run_rounds(
         benchmark,
@@ -71,6 +67,5 @@ def test_drain_queued_noop_tasks(
         rounds=ROUNDS,
     )
 
-    median = sorted(seconds)[len(seconds) // 2]
     label = f"drain 10k no-ops, concurrency {concurrency}, records {records}"
-    report(benchmark, label, TASKS / median, "tasks/s")
+    report(benchmark, label, TASKS / median(seconds), "tasks/s")

@@ -47,6 +47,7 @@ PUBLIC_NAMES = [
     "Retry",
     "SerializationError",
     "Shared",
+    "Strike",
     "TaskArgument",
     "TaskKey",
     "TaskLogger",

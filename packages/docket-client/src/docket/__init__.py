@@ -46,6 +46,7 @@ from ._retry import ForcedRetry as ForcedRetry
 from ._retry import Retry as Retry
 from ._shared import Shared as Shared
 from ._state import ExecutionState as ExecutionState
+from ._strikes import Strike as Strike
 from ._timeout import Timeout as Timeout
 
 if TYPE_CHECKING:
@@ -83,6 +84,7 @@ for _exported in (
     ResultUnavailableError,
     Retry,
     SerializationError,
+    Strike,
     Timeout,
     Cron,
 ):
@@ -125,6 +127,7 @@ _CLIENT_NAMES = [
     "Retry",
     "SerializationError",
     "Shared",
+    "Strike",
     "TaskArgument",
     "TaskKey",
     "TaskLogger",
