@@ -8,7 +8,6 @@ import json
 import os
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from docket_cli._showing import call_text, progress_text
 from docket_cli._watching import Pace
 
 from ..helpers import wait_until
+from .commands import docket_command
 from .conftest import DOCKET_SCRIPT
 from .terminal import Terminal
 from .test_startup_imports import run_docket
@@ -29,32 +29,9 @@ class Opaque:
     """Pickled by reference to this test module, which a `docket` process cannot import."""
 
 
-@dataclass(frozen=True)
-class Result:
-    code: int
-    stdout: str
-    stderr: str
-
-
 @pytest.fixture
 def where(redis_url: str, docket_name: str) -> list[str]:
     return ["--url", redis_url, "--docket", docket_name]
-
-
-async def docket_command(*arguments: str, cwd: Path) -> Result:
-    """Run `docket ARGUMENTS` to its end, as a process of its own, in `cwd` (a place where
-    this test module cannot be imported from)."""
-    process = await asyncio.create_subprocess_exec(
-        str(DOCKET_SCRIPT),
-        *arguments,
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        cwd=cwd,
-    )
-    stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=30)
-    assert process.returncode is not None
-    return Result(process.returncode, stdout.decode(), stderr.decode())
 
 
 def fields(stdout: str) -> dict[str, str]:

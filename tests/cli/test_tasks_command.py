@@ -1,18 +1,16 @@
 """`docket tasks trace | fail | sleep` as real processes against the suite's Redis: one line says
 what was scheduled, and a `docket worker` runs it; a Redis it cannot reach is one line, exit 1."""
 
-import asyncio
-import os
 import re
 import socket
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from docket import Docket
 from docket.testing import assert_task_scheduled
 
-from .conftest import DOCKET_SCRIPT, SpawnWorker
+from .commands import Result, docket_command
+from .conftest import SpawnWorker
 
 SCHEDULED = re.compile(
     r"scheduled (?P<call>\w+\(.*\)) on docket '(?P<docket>[^']+)': key (?P<key>\S+), "
@@ -20,46 +18,20 @@ SCHEDULED = re.compile(
 )
 
 
-@dataclass(frozen=True)
-class Result:
-    code: int
-    stdout: str
-    stderr: str
-
-    def scheduled(self) -> "re.Match[str]":
-        """The one line the command printed, parsed."""
-        assert self.code == 0, self.stderr
-        assert self.stderr == ""
-        lines = self.stdout.splitlines()
-        assert len(lines) == 1, self.stdout
-        match = SCHEDULED.fullmatch(lines[0])
-        assert match is not None, lines[0]
-        return match
-
-    def error_line(self) -> str:
-        """The one line of an operational error (exit 1), without a traceback."""
-        assert self.code == 1, self.stdout + self.stderr
-        assert "Traceback" not in self.stderr
-        lines = self.stderr.splitlines()
-        assert len(lines) == 1, self.stderr
-        assert lines[0].startswith("Error: ")
-        return lines[0]
+def scheduled_line(result: Result) -> "re.Match[str]":
+    """The one line `docket tasks` printed, parsed."""
+    assert result.code == 0, result.stderr
+    assert result.stderr == ""
+    lines = result.stdout.splitlines()
+    assert len(lines) == 1, result.stdout
+    match = SCHEDULED.fullmatch(lines[0])
+    assert match is not None, lines[0]
+    return match
 
 
 async def docket_tasks(*arguments: str, env: dict[str, str] | None = None) -> Result:
     """Run `docket tasks ARGUMENTS` as a process of its own."""
-    process = await asyncio.create_subprocess_exec(
-        str(DOCKET_SCRIPT),
-        "tasks",
-        *arguments,
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        env={**os.environ, **(env or {})},
-    )
-    stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=60)
-    assert process.returncode is not None
-    return Result(process.returncode, stdout.decode(), stderr.decode())
+    return await docket_command("tasks", *arguments, env=env)
 
 
 @pytest.fixture
@@ -77,7 +49,7 @@ def closed_port() -> int:
 async def test_trace_is_scheduled_now_and_a_worker_logs_its_message(
     where: list[str], docket_name: str, spawn_worker: SpawnWorker
 ) -> None:
-    scheduled = (await docket_tasks("trace", "smoke test 1", *where)).scheduled()
+    scheduled = scheduled_line(await docket_tasks("trace", "smoke test 1", *where))
 
     assert scheduled["call"] == "trace('smoke test 1')"
     assert (scheduled["docket"], scheduled["soon"]) == (docket_name, "now")
@@ -92,7 +64,7 @@ async def test_trace_is_scheduled_now_and_a_worker_logs_its_message(
 async def test_a_delay_schedules_it_for_later(where: list[str], cli_docket: Docket) -> None:
     before = datetime.now(UTC)
 
-    scheduled = (await docket_tasks("trace", "later", "--delay", "1h", *where)).scheduled()
+    scheduled = scheduled_line(await docket_tasks("trace", "later", "--delay", "1h", *where))
 
     assert scheduled["soon"] == "in 1h"
     due = datetime.fromisoformat(scheduled["due"])
@@ -104,7 +76,7 @@ async def test_a_delay_schedules_it_for_later(where: list[str], cli_docket: Dock
 async def test_fail_is_scheduled_and_the_worker_logs_both_failures(
     where: list[str], spawn_worker: SpawnWorker
 ) -> None:
-    scheduled = (await docket_tasks("fail", "expected in a smoke test", *where)).scheduled()
+    scheduled = scheduled_line(await docket_tasks("fail", "expected in a smoke test", *where))
 
     assert scheduled["call"] == "fail('expected in a smoke test')"
     worker = await spawn_worker("--until-finished")
@@ -118,7 +90,7 @@ async def test_fail_is_scheduled_and_the_worker_logs_both_failures(
 async def test_sleep_is_scheduled_and_the_worker_sleeps(
     where: list[str], spawn_worker: SpawnWorker
 ) -> None:
-    scheduled = (await docket_tasks("sleep", "0.1", *where)).scheduled()
+    scheduled = scheduled_line(await docket_tasks("sleep", "0.1", *where))
 
     assert scheduled["call"] == "sleep(0.1)"
     worker = await spawn_worker("--until-finished")
@@ -133,8 +105,8 @@ async def test_pydockets_defaults_and_the_environment_are_used(
 ) -> None:
     env = {"DOCKET_URL": redis_url, "DOCKET_NAME": docket_name}
 
-    trace = (await docket_tasks("trace", env=env)).scheduled()
-    sleep = (await docket_tasks("sleep", env=env)).scheduled()
+    trace = scheduled_line(await docket_tasks("trace", env=env))
+    sleep = scheduled_line(await docket_tasks("sleep", env=env))
 
     assert (trace["call"], sleep["call"]) == ("trace('Howdy!')", "sleep(1.0)")
     assert trace["docket"] == sleep["docket"] == docket_name

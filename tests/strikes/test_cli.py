@@ -2,10 +2,8 @@
 the effects seen by a Docket client (and a worker) in the test."""
 
 import asyncio
-import os
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -15,40 +13,15 @@ from docket._strikes import Strike
 from docket_cli.app import app
 from typer.testing import CliRunner
 
-from ..cli.conftest import DOCKET_SCRIPT
+from ..cli.commands import docket_command
 from ..cli.test_startup_errors import closed_port
 from ..helpers import wait_until
-
-
-@dataclass(frozen=True)
-class Result:
-    code: int
-    stdout: str
-    stderr: str
 
 
 @pytest.fixture
 async def cli_docket(redis_url: str) -> AsyncIterator[Docket]:
     async with Docket(name=f"cli-strikes-{uuid.uuid4().hex}", url=redis_url) as opened:
         yield opened
-
-
-async def docket_command(*arguments: str, docket: Docket | None = None) -> Result:
-    """Run `docket ARGUMENTS` (on `docket`'s URL and name, given through the environment)."""
-    environment = dict(os.environ)
-    if docket is not None:
-        environment |= {"DOCKET_URL": docket.url, "DOCKET_NAME": docket.name}
-    process = await asyncio.create_subprocess_exec(
-        str(DOCKET_SCRIPT),
-        *arguments,
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        env=environment,
-    )
-    stdout, stderr = await asyncio.wait_for(process.communicate(), 30)
-    assert process.returncode is not None
-    return Result(process.returncode, stdout.decode(), stderr.decode())
 
 
 async def record(customer_id: object) -> None: ...
