@@ -13,7 +13,7 @@ from typing import Any, Protocol
 
 from docket import Docket, Worker
 
-from tests.redis_server import RedisServer
+from tests.redis_server import RedisServer, running_redis
 
 
 class Stats(Protocol):
@@ -153,9 +153,5 @@ REDIS_SERVER_ENV = "DOCKET_BENCH_REDIS_SERVER"
 @contextmanager
 def private_redis_server() -> Iterator[RedisServer]:
     """A fresh redis-server that nothing else shares, stopped (and its data gone) on exit."""
-    server = RedisServer(binary=os.environ.get(REDIS_SERVER_ENV) or None)
-    server.start()
-    try:
+    with running_redis(binary=os.environ.get(REDIS_SERVER_ENV) or None) as server:
         yield server
-    finally:
-        server.cleanup()

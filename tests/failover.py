@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from docket import Docket, DocketConnectionError, Worker
-from docket._docket import Durability
+from docket._docket_options import Durability
 
 from .helpers import wait_until
 

@@ -10,6 +10,8 @@ import socket
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import redis
@@ -70,8 +72,12 @@ class RedisServer:
         )
         self.wait_ready()
 
+    def client(self) -> "redis.Redis":
+        """A plain redis-py client of this server (for set-up, not for docket)."""
+        return redis.Redis(port=self.port)
+
     def wait_ready(self, within: float = 10.0) -> None:
-        client = redis.Redis(port=self.port)
+        client = self.client()
         deadline = time.monotonic() + within
         try:
             while True:
@@ -100,3 +106,15 @@ class RedisServer:
     def cleanup(self) -> None:
         self.stop()
         shutil.rmtree(self._dir, ignore_errors=True)
+
+
+@contextmanager
+def running_redis(*, persistent: bool = False, binary: str | None = None) -> Iterator[RedisServer]:
+    """A private redis-server, started, and cleaned up on exit (for fixtures that need a
+    server of their own: to stop, freeze, restart or reconfigure it)."""
+    server = RedisServer(persistent=persistent, binary=binary)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.cleanup()

@@ -26,6 +26,8 @@ PUBLIC_NAMES = [
     "DocketConnectionError",
     "DocketError",
     "DocketOutOfMemoryError",
+    "DocketPermissionError",
+    "DocketSnapshot",
     "Execution",
     "ExecutionCancelled",
     "ExecutionFailed",
@@ -45,6 +47,7 @@ PUBLIC_NAMES = [
     "ResultStorage",
     "ResultUnavailableError",
     "Retry",
+    "RunningExecution",
     "SerializationError",
     "Shared",
     "Strike",
@@ -53,6 +56,7 @@ PUBLIC_NAMES = [
     "TaskLogger",
     "Timeout",
     "Worker",
+    "WorkerInfo",
 ]
 
 

@@ -11,19 +11,15 @@ import redis.asyncio
 from docket import Docket, DocketError, DocketOutOfMemoryError, Worker
 
 from ..helpers import wait_until
-from ..redis_server import RedisServer
+from ..redis_server import RedisServer, running_redis
 
 PADDING = "x" * 20_000
 
 
 @pytest.fixture
 def server() -> Iterator[RedisServer]:
-    server = RedisServer()
-    server.start()
-    try:
+    with running_redis() as server:
         yield server
-    finally:
-        server.cleanup()
 
 
 @pytest.fixture

@@ -12,18 +12,14 @@ import redis.asyncio
 from docket import Docket, DocketConnectionError, Worker
 
 from ..helpers import wait_until
-from ..redis_server import RedisServer
+from ..redis_server import RedisServer, running_redis
 
 
 @pytest.fixture
 def server() -> Iterator[RedisServer]:
     """A private, persistent Redis that a test may crash and restart."""
-    server = RedisServer(persistent=True)
-    server.start()
-    try:
+    with running_redis(persistent=True) as server:
         yield server
-    finally:
-        server.cleanup()
 
 
 async def test_worker_carries_on_after_redis_restarts_and_loses_nothing(

@@ -6,6 +6,7 @@ It imports docket and redis, so only the commands that open a docket load it.
 import re
 
 from docket import DocketError
+from docket._permissions import permission_error
 from docket._urls import redact_text, redact_url
 from redis.exceptions import RedisError
 
@@ -23,7 +24,10 @@ def opening_error(error: Exception) -> bool:
 def opening_failure(error: Exception, url: str, docket: str) -> str:
     """The one line to print for `error` from opening docket `docket` at `url`, secrets hidden."""
     unknown = _UNKNOWN_OPTION.search(str(error)) if isinstance(error, TypeError) else None
-    if unknown is not None:
+    refused = permission_error(error, action="go on", url=url, docket=docket)
+    if refused is not None:  # an ACL refusal redis-py raised itself (its own connections)
+        message = str(refused)
+    elif unknown is not None:
         message = (
             f"the URL {redact_url(url)} has an option redis-py does not take: "
             f"{unknown['name']!r}. Check its spelling, or remove it."

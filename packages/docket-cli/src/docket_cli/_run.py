@@ -16,7 +16,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
-from docket import Docket, DocketError, Worker
+from docket import Docket, DocketError, DocketPermissionError, Worker
 from docket._speedups import IMPLEMENTATION, REASON
 from docket._urls import redact_url
 from docket.tasks import standard_tasks
@@ -25,7 +25,7 @@ from ._durations import format_duration
 from ._loops import EventLoop, LoopFactory, run_on
 from ._opening import opening_error, opening_failure
 from ._options import fail
-from ._worker_options import worker_options
+from ._worker_options import serve_health_check, serve_metrics_on, worker_options
 
 logger = logging.getLogger("docket.cli")
 
@@ -58,6 +58,8 @@ class WorkerSettings:
     """A module:attribute path, imported when the worker starts."""
     fallback_task: str | None = None
     """A module:function path, imported when the worker starts."""
+    healthcheck_port: int | None = None
+    metrics_port: int | None = None
 
 
 def run(settings: WorkerSettings, factory: LoopFactory | None) -> int:
@@ -107,6 +109,10 @@ def _extras(settings: WorkerSettings) -> list[str]:
         extras.append(f"; dependencies: {settings.dependencies}")
     if not settings.schedule_automatic_tasks:
         extras.append("; automatic tasks: not scheduled")
+    if settings.metrics_port is not None:
+        extras.append(f"; metrics: http://0.0.0.0:{settings.metrics_port}/metrics")
+    if settings.healthcheck_port is not None:
+        extras.append(f"; health check: http://0.0.0.0:{settings.healthcheck_port}/")
     return extras
 
 
@@ -169,6 +175,8 @@ async def run_worker(settings: WorkerSettings, docket: Docket) -> int:
 async def _serve(settings: WorkerSettings, docket: Docket, signals: SignalHandler) -> None:
     options = worker_options(settings.dependencies, settings.fallback_task)  # or exit 1
     async with contextlib.AsyncExitStack() as stack:
+        if settings.metrics_port is not None:  # before opening: they look for a MeterProvider
+            stack.callback(serve_metrics_on(settings.metrics_port))
         try:
             await stack.enter_async_context(docket)
             worker = Worker(
@@ -186,10 +194,15 @@ async def _serve(settings: WorkerSettings, docket: Docket, signals: SignalHandle
             if not opening_error(error):  # a bug: its traceback helps
                 raise
             fail(opening_failure(error, settings.url, settings.docket))
+        if settings.healthcheck_port is not None:
+            await serve_health_check(stack, worker, settings.healthcheck_port)
         logger.info(startup_line(worker, settings))
         signals.worker = worker  # no await until the run starts: a signal cannot come between
-        if settings.until_finished:
-            await worker.run_until_finished()
-        else:
-            await worker.run_forever()
+        try:
+            if settings.until_finished:
+                await worker.run_until_finished()
+            else:
+                await worker.run_forever()
+        except DocketPermissionError as error:  # its ACL lacks a command the worker needs
+            fail(str(error))
     logger.info("worker %r stopped", worker.name)

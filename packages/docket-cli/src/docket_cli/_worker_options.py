@@ -5,12 +5,15 @@ A path that does not load, or names the wrong kind of object, exits 1 with one l
 `--tasks` path does. It imports docket, so only a worker that runs loads it.
 """
 
+import contextlib
 import importlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from docket import InvalidTaskError
+from docket import InvalidTaskError, Worker
 from docket._tasks import check_task_function
+from docket_worker._health import serve_health
+from docket_worker._metrics_server import MetricsUnavailableError, serve_metrics
 from docket_worker._worker_dependencies import normalise_dependencies
 
 from ._options import fail
@@ -68,3 +71,26 @@ def worker_options(dependencies: str | None, fallback_task: str | None) -> dict[
     if fallback_task is not None:
         options["fallback_task"] = load_fallback_task(fallback_task)
     return options
+
+
+def serve_metrics_on(port: int) -> Callable[[], None]:
+    """Serve /metrics on `port` (returns how to stop), or exit 1 with one line."""
+    try:
+        return serve_metrics(port)
+    except MetricsUnavailableError:
+        fail("--metrics-port needs the metrics extra: install docket-worker[metrics].")
+    except OSError as error:
+        fail(f"--metrics-port {port}: cannot serve metrics there: {error.strerror or error}.")
+
+
+async def serve_health_check(stack: contextlib.AsyncExitStack, worker: Worker, port: int) -> None:
+    """Serve the worker's health check on `port` until `stack` closes, or exit 1."""
+    try:
+        server = await serve_health(worker, port)
+    except OSError as error:
+        fail(
+            f"--healthcheck-port {port}: cannot serve the health check there: "
+            f"{error.strerror or error}."
+        )
+    stack.push_async_callback(server.wait_closed)
+    stack.callback(server.close)

@@ -16,11 +16,13 @@ from typing import Annotated
 
 import typer
 
+from ._acl import acl
 from ._dead import dead_app
 from ._durations import parse_duration, parse_positive_duration
 from ._executions import executions_app
 from ._logging import LogFormat, LogLevel, configure_logging
 from ._loops import EventLoop, default_loop, loop_factory
+from ._operations import add_operation_commands
 from ._options import DEFAULT_DOCKET, DEFAULT_URL, DocketOption, UrlOption
 from ._strikes import add_strike_commands
 from ._tasks import tasks_app
@@ -170,6 +172,31 @@ def worker(
             "mapping of names to markers ({'db': Depends(open_db)}) or a sequence of markers.",
         ),
     ] = None,
+    healthcheck_port: Annotated[
+        int | None,
+        typer.Option(
+            "--healthcheck-port",
+            min=1,
+            max=65535,
+            metavar="PORT",
+            envvar="DOCKET_WORKER_HEALTHCHECK_PORT",
+            show_default=False,
+            help="Serve a health check on this port: 200 while the worker is connected and "
+            "fetching, 503 with the reason otherwise.",
+        ),
+    ] = None,
+    metrics_port: Annotated[
+        int | None,
+        typer.Option(
+            "--metrics-port",
+            min=1,
+            max=65535,
+            metavar="PORT",
+            envvar="DOCKET_WORKER_METRICS_PORT",
+            show_default=False,
+            help="Serve Prometheus metrics on this port (/metrics); needs docket-worker[metrics].",
+        ),
+    ] = None,
     fallback_task: Annotated[
         str | None,
         typer.Option(
@@ -217,11 +244,15 @@ def worker(
         schedule_automatic_tasks=schedule_automatic_tasks,
         dependencies=dependencies,
         fallback_task=fallback_task,
+        healthcheck_port=healthcheck_port,
+        metrics_port=metrics_port,
     )
     raise typer.Exit(_run.run(settings, factory))
 
 
 add_strike_commands(app)  # docket strike | restore | strikes
+app.command("acl")(acl)  # docket acl producer|worker|operator
+add_operation_commands(app)  # docket workers ls | for-task, snapshot, clear
 
 
 def main(prog_name: str = "docket") -> None:

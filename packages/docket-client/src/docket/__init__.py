@@ -17,9 +17,12 @@ from ._cron import Cron as Cron
 from ._dead import DeadLetter as DeadLetter
 from ._disposition import Disposition as Disposition
 from ._docket import Docket as Docket
+from ._docket_snapshot import DocketSnapshot as DocketSnapshot
+from ._docket_snapshot import RunningExecution as RunningExecution
 from ._errors import DocketConnectionError as DocketConnectionError
 from ._errors import DocketError as DocketError
 from ._errors import DocketOutOfMemoryError as DocketOutOfMemoryError
+from ._errors import DocketPermissionError as DocketPermissionError
 from ._errors import ExecutionCancelled as ExecutionCancelled
 from ._errors import ExecutionFailed as ExecutionFailed
 from ._errors import InvalidScheduleError as InvalidScheduleError
@@ -48,6 +51,7 @@ from ._shared import Shared as Shared
 from ._state import ExecutionState as ExecutionState
 from ._strikes import Strike as Strike
 from ._timeout import Timeout as Timeout
+from ._workers import WorkerInfo as WorkerInfo
 
 if TYPE_CHECKING:
     from docket_worker import Worker as Worker
@@ -64,9 +68,11 @@ for _exported in (
     DeadLetter,
     Disposition,
     Docket,
+    DocketSnapshot,
     DocketConnectionError,
     DocketError,
     DocketOutOfMemoryError,
+    DocketPermissionError,
     Execution,
     ExecutionCancelled,
     ExecutionFailed,
@@ -83,9 +89,11 @@ for _exported in (
     ResultStorage,
     ResultUnavailableError,
     Retry,
+    RunningExecution,
     SerializationError,
     Strike,
     Timeout,
+    WorkerInfo,
     Cron,
 ):
     _exported.__module__ = "docket"
@@ -106,6 +114,8 @@ _CLIENT_NAMES = [
     "DocketConnectionError",
     "DocketError",
     "DocketOutOfMemoryError",
+    "DocketPermissionError",
+    "DocketSnapshot",
     "Execution",
     "ExecutionCancelled",
     "ExecutionFailed",
@@ -125,6 +135,7 @@ _CLIENT_NAMES = [
     "ResultStorage",
     "ResultUnavailableError",
     "Retry",
+    "RunningExecution",
     "SerializationError",
     "Shared",
     "Strike",
@@ -132,6 +143,7 @@ _CLIENT_NAMES = [
     "TaskKey",
     "TaskLogger",
     "Timeout",
+    "WorkerInfo",
 ]
 _HAS_WORKER = importlib.util.find_spec("docket_worker") is not None
 

@@ -1,47 +1,37 @@
 """Docket: the entry point for scheduling, replacing and cancelling tasks."""
 
-import asyncio
-import itertools
 import os
-import time
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Collection, Iterable
 from datetime import datetime, timedelta
 from types import TracebackType
-from typing import Any, Literal, Self, overload
+from typing import Any, Self, overload
 
 from redis.exceptions import RedisError
 
 from ._backends import RedisBackend, open_backend, redact_url
-from ._backends._locate import is_located
-from ._builtin_tasks import builtin_tasks, is_builtin_task
+from ._builtin_tasks import builtin_tasks
 from ._calls import Call, call_builder
+from ._clear import clear as clear_docket
 from ._dead import DeadLetter, list_dead_letters, requeue_dead_letters
-from ._errors import DocketConnectionError, InvalidTaskError
+from ._docket_options import Durability, Running, check_options, check_running
+from ._docket_snapshot import DEFAULT_LIMIT, DocketSnapshot, take_snapshot
+from ._errors import DocketConnectionError, DocketPermissionError, InvalidTaskError
 from ._events import Events
 from ._execution import Execution, TaskFunction
 from ._imports import import_collection
 from ._keys import DocketKeys, check_task_key
-from ._limits import check_sizes
-from ._reconnect import UNREACHABLE, persist
+from ._permissions import permission_error
+from ._reconnect import persist, through_failover
 from ._record import read_record
 from ._results import ResultStorage
+from ._scheduling import prepare, schedule_calls
 from ._strike_follow import StrikeFollower, lift_strike, put_strike
 from ._strikes import Operator, Strike, Strikes, strike_of
-from ._tasks import check_task_function
+from ._tasks import check_one_task_per_name, check_task_function
+from ._telemetry import ProducerTelemetry, producer_telemetry
 from ._time import now_ms, timedelta_to_ms
-
-FAILOVER_PAUSE = 0.2
-"""Seconds between tries to open a docket on a cluster or Sentinel set-up mid-failover."""
-Durability = Literal["local", "replicated"]
-DURABILITIES: tuple[Durability, ...] = ("local", "replicated")
-Running = Literal["cancel", "finish"]
-"""What `cancel` or `replace` does to a running copy of the key: stop it, or let it finish."""
-RUNNING: tuple[Running, ...] = ("cancel", "finish")
-
-
-def _check_running(method: str, running: str) -> None:
-    if running not in RUNNING:
-        raise ValueError(f"{method}(running={running!r}) is not one of {', '.join(RUNNING)}.")
+from ._tls import tls_hint
+from ._workers import WorkerInfo, read_task_workers, read_workers
 
 
 class Docket:
@@ -63,6 +53,8 @@ class Docket:
         result_storage: where results and exceptions go instead of the docket's Redis: any
             object with async ``put(key, value, ttl)``, ``get(key)`` and ``delete(key)``
             (see docket._results); the workers and the clients that read results need it.
+        heartbeat_interval, missed_heartbeats: how often workers advertise themselves
+            (`workers`), and after how many missed beats a silent one counts as gone.
     """
 
     def __init__(
@@ -74,23 +66,18 @@ class Docket:
         durability: Durability = "local",
         execution_ttl: timedelta = timedelta(minutes=15),
         result_storage: ResultStorage | None = None,
+        heartbeat_interval: timedelta = timedelta(seconds=2),
+        missed_heartbeats: int = 5,
     ) -> None:
-        if durability not in DURABILITIES:
-            raise ValueError(
-                f"Docket(durability={durability!r}) is not one of {', '.join(DURABILITIES)}."
-            )
-        if reconnect_timeout < timedelta(0):
-            raise ValueError(f"Docket(reconnect_timeout={reconnect_timeout!r}) cannot be negative.")
-        if not isinstance(execution_ttl, timedelta) or execution_ttl < timedelta(0):
-            raise ValueError(
-                f"Docket(execution_ttl={execution_ttl!r}): pass a timedelta of 0 or more, "
-                "e.g. timedelta(minutes=15); timedelta(0) keeps no records."
-            )
-        if result_storage is not None and not isinstance(result_storage, ResultStorage):
-            raise TypeError(
-                f"Docket(result_storage={result_storage!r}) lacks async put/get/delete "
-                "methods: see docket._results.ResultStorage for what it must have."
-            )
+        check_options(
+            durability=durability,
+            reconnect_timeout=reconnect_timeout,
+            execution_ttl=execution_ttl,
+            result_storage=result_storage,
+            heartbeat_interval=heartbeat_interval,
+            missed_heartbeats=missed_heartbeats,
+        )
+        self.heartbeat_interval, self.missed_heartbeats = heartbeat_interval, missed_heartbeats
         self.name = name
         self.url = url
         self.reconnect_timeout = reconnect_timeout
@@ -104,6 +91,8 @@ class Docket:
         self._clock: Callable[[], int] = now_ms
         self._strikes = Strikes()
         self._strike_follower: StrikeFollower | None = None
+        self._telemetry: ProducerTelemetry | None = None
+        """Set at opening when an OpenTelemetry SDK is configured (docket._telemetry)."""
 
     def now_ms(self) -> int:
         """Now, in epoch milliseconds, by this docket's clock: the machine's, or a test's
@@ -124,12 +113,21 @@ class Docket:
         try:
             await self._through_failover(backend.ping)
             await self._through_failover(lambda: follower.load(backend))
+        except DocketPermissionError:
+            await backend.close()
+            raise
         except (RedisError, OSError) as error:  # unreachable, silent, AUTH or SELECT refused
             await backend.close()
+            refused = permission_error(error, action="open", url=self.url, docket=self.name)
+            if refused is not None:
+                raise refused from error
             reason = str(error).rstrip(".") or type(error).__name__
+            advice = tls_hint(reason, self.url) or (
+                "Start the server, or check the URL (url=, --url or DOCKET_URL)."
+            )
             raise DocketConnectionError(
                 f"cannot reach Redis at {redact_url(self.url)} for docket {self.name!r}: "
-                f"{reason}. Start the server, or check the URL (url=, --url or DOCKET_URL)."
+                f"{reason}. {advice}"
             ) from error
         backend.scripts.record_ms = max(timedelta_to_ms(self.execution_ttl), 0)
         if self.keeps_records and backend.scripts.record_ms == 0:
@@ -137,22 +135,12 @@ class Docket:
         self._backend = backend
         follower.start(backend)
         self._strike_follower = follower
+        self._telemetry = producer_telemetry(self.name)
         return self
 
     async def _through_failover[T](self, operation: Callable[[], Awaitable[T]]) -> T:
-        """Run a set-up step (opening, creating the consumer group); on a cluster or Sentinel
-        set-up, keep trying through a failover (whose dead master may still be named for a
-        few seconds) for `reconnect_timeout`. On a single server it fails at once."""
-        if not is_located(self.url):
-            return await operation()
-        deadline = time.monotonic() + self.reconnect_timeout.total_seconds()
-        while True:
-            try:
-                return await operation()
-            except UNREACHABLE:
-                if time.monotonic() > deadline:
-                    raise
-                await asyncio.sleep(FAILOVER_PAUSE)
+        """Run a set-up step through a failover (see docket._reconnect.through_failover)."""
+        return await through_failover(self.url, self.reconnect_timeout, operation)
 
     async def __aexit__(
         self,
@@ -200,20 +188,7 @@ class Docket:
         """Make a task function known by name to the workers of this process."""
         check_task_function(function)
         name = function.__name__
-        known = self.tasks.get(name)
-        if (
-            known is not None
-            and known is not function
-            and not is_builtin_task(known)  # a task of yours may take a built-in's name
-            and (
-                known.__module__ != function.__module__
-                or known.__qualname__ != function.__qualname__
-            )
-        ):
-            raise InvalidTaskError(
-                f"two different tasks are named {name!r} ({known.__module__}.{known.__qualname__}"
-                f" and {function.__module__}.{function.__qualname__}): rename one of them."
-            )
+        check_one_task_per_name(self.tasks.get(name), function)
         self.tasks[name] = function
 
     def register_collection(self, path: str) -> None:
@@ -247,7 +222,7 @@ class Docket:
 
         Returns a function taking the task's arguments; await its result.
         """
-        return self._prepare(function, when, key, replace=False)
+        return prepare(self, function, when, key, replace=False)
 
     @overload
     def replace[**P](
@@ -274,8 +249,8 @@ class Docket:
         cancelled on its worker (``running="cancel"``); either way it no longer retries or
         perpetuates itself.
         """
-        _check_running("replace", running)
-        return self._prepare(function, when, key, replace=True, running=running)
+        check_running("replace", running)
+        return prepare(self, function, when, key, replace=True, running=running)
 
     @overload
     def call[**P](
@@ -307,22 +282,14 @@ class Docket:
         Returns one Execution per call, in order; ``execution.scheduled`` is False where
         the key was already pending.
         """
-        if self._strikes.active:
-            return await self._schedule_unstruck(calls, chunk_size, atomic=atomic, replace=False)
-        if atomic:
-            return await self._schedule_batch(calls, replace=False)
-        return await self._schedule_many(calls, chunk_size, replace=False)
+        return await schedule_calls(self, calls, chunk_size, atomic=atomic, replace=False)
 
     async def replace_many(
         self, calls: Iterable[Call], chunk_size: int = 1000, *, atomic: bool = False
     ) -> list[Execution]:
         """Replace (or schedule) many calls, `chunk_size` per round trip, in order; with
         `atomic`, all of them or none, as in `add_many`."""
-        if self._strikes.active:
-            return await self._schedule_unstruck(calls, chunk_size, atomic=atomic, replace=True)
-        if atomic:
-            return await self._schedule_batch(calls, replace=True)
-        return await self._schedule_many(calls, chunk_size, replace=True)
+        return await schedule_calls(self, calls, chunk_size, atomic=atomic, replace=True)
 
     async def cancel(self, key: str, running: Running = "cancel") -> bool:
         """Cancel the pending execution with `key` and stop a running copy on whichever
@@ -332,14 +299,20 @@ class Docket:
         perpetuates itself).
         """
         check_task_key(key)
-        _check_running("cancel", running)
+        check_running("cancel", running)
         backend, token = self.backend, os.urandom(8).hex()
-        return await self._persist(
-            f"cancel key={key}",
-            lambda resend: backend.cancel(
-                key, token, self.now_ms(), running=running, resend=resend
-            ),
-        )
+
+        async def send() -> bool:
+            return await self._persist(
+                f"cancel key={key}",
+                lambda resend: backend.cancel(
+                    key, token, self.now_ms(), running=running, resend=resend
+                ),
+            )
+
+        if self._telemetry is not None:
+            return await self._telemetry.cancel(key, send)
+        return await send()
 
     # -- strikes (see docket._strikes and the README's "Strikes") ------------------------------
 
@@ -371,19 +344,6 @@ class Docket:
         (workers hold again what another strike matches). Returns how many were put back."""
         return await lift_strike(self, strike_of(function, parameter, operator, value))
 
-    async def _schedule_unstruck(
-        self, calls: Iterable[Call], chunk_size: int, *, atomic: bool, replace: bool
-    ) -> list[Execution]:
-        """add_many and replace_many while strikes are in effect: the struck calls are
-        refused, the others scheduled; one Execution per call, in order."""
-        batch = list(calls)
-        wanted = [call for call in batch if not self._strikes.refuse(call.execution)]
-        if atomic:
-            await self._schedule_batch(wanted, replace=replace)
-        else:
-            await self._schedule_many(wanted, chunk_size, replace=replace)
-        return [call.execution for call in batch]
-
     # -- executions ----------------------------------------------------------------------------
 
     async def get_execution(self, key: str) -> Execution | None:
@@ -392,6 +352,24 @@ class Docket:
         ``arguments_decoded`` False) when this process cannot unpickle them."""
         check_task_key(key)
         return await read_record(self, key)
+
+    # -- operations (docket._workers, docket._docket_snapshot, docket._clear) -----------------
+
+    async def workers(self) -> Collection[WorkerInfo]:
+        """The live workers of this docket (their heartbeat has not expired), by name."""
+        return await read_workers(self)
+
+    async def task_workers(self, task_name: str) -> Collection[WorkerInfo]:
+        """The live workers that can run the task named `task_name`."""
+        return await read_task_workers(self, task_name)
+
+    async def snapshot(self, limit: int = DEFAULT_LIMIT) -> DocketSnapshot:
+        """Counts of all queued, scheduled and running work, and up to `limit` of each kind."""
+        return await take_snapshot(self, limit)
+
+    async def clear(self) -> int:
+        """Remove every queued, scheduled and held execution (not running ones); how many."""
+        return await clear_docket(self)
 
     # -- dead letters ----------------------------------------------------------------------------
 
@@ -409,87 +387,3 @@ class Docket:
     async def purge_dead_letters(self) -> int:
         """Delete every dead letter; returns how many there were."""
         return await self.backend.purge_dead_letters()
-
-    def _prepare(
-        self,
-        function: Callable[..., Awaitable[Any]] | str,
-        when: datetime | None,
-        key: str | None,
-        *,
-        replace: bool,
-        running: Running = "finish",
-    ) -> Callable[..., Awaitable[Execution]]:
-        build = call_builder(self, function, when, key)
-
-        async def schedule(*args: Any, **kwargs: Any) -> Execution:
-            call = build(*args, **kwargs)
-            execution, backend = call.execution, self.backend
-            if self._strikes.active and self._strikes.refuse(execution):
-                return execution
-            await check_sizes(backend, [call])
-            arguments = call.schedule_args(self.now_ms())
-            replicated = self.durability == "replicated"
-            execution.scheduled = await self._persist(
-                f"schedule {execution.function_name} (key={execution.key})",
-                lambda resend: backend.schedule(
-                    arguments,
-                    replace=replace,
-                    resend=resend,
-                    replicated=replicated,
-                    running=running,
-                ),
-            )
-            return execution
-
-        return schedule
-
-    async def _schedule_batch(self, calls: Iterable[Call], *, replace: bool) -> list[Execution]:
-        batch, backend = list(calls), self.backend
-        if not batch:
-            return []
-        await check_sizes(backend, batch)
-        now = self.now_ms()
-        arguments = [call.schedule_args(now) for call in batch]
-        replicated = self.durability == "replicated"
-        scheduled = await self._persist(
-            f"schedule the {len(batch)} calls of an atomic batch (all of them or none)",
-            lambda resend: backend.schedule_many(
-                arguments, replace=replace, resend=resend, replicated=replicated, atomic=True
-            ),
-        )
-        for call, was_scheduled in zip(batch, scheduled, strict=True):
-            call.execution.scheduled = was_scheduled
-        return [call.execution for call in batch]
-
-    async def _schedule_many(
-        self, calls: Iterable[Call], chunk_size: int, *, replace: bool
-    ) -> list[Execution]:
-        if chunk_size < 1:
-            raise ValueError(f"chunk_size={chunk_size} must be at least 1.")
-        chunks = list(itertools.batched(calls, chunk_size))
-        backend = self.backend
-        await check_sizes(backend, [call for chunk in chunks for call in chunk])
-        now = self.now_ms()
-        total = sum(map(len, chunks))
-        replicated = self.durability == "replicated"
-
-        async def send(chunk: tuple[Call, ...]) -> list[bool]:
-            arguments = [call.schedule_args(now) for call in chunk]
-            return await self._persist(
-                f"schedule all {total} calls (chunks of {chunk_size}; others may have gone "
-                "through)",
-                lambda resend: backend.schedule_many(
-                    arguments, replace=replace, resend=resend, replicated=replicated
-                ),
-            )
-
-        # Every chunk is written at once, so Redis works on one while the next is packed.
-        replies = await asyncio.gather(*map(send, chunks), return_exceptions=True)
-        executions: list[Execution] = []
-        for chunk, scheduled in zip(chunks, replies, strict=True):
-            if isinstance(scheduled, BaseException):
-                raise scheduled
-            for call, was_scheduled in zip(chunk, scheduled, strict=True):
-                call.execution.scheduled = was_scheduled
-                executions.append(call.execution)
-        return executions

@@ -8,6 +8,7 @@ DocketError
 ├── MessageDecodeError      (also a ValueError)  a message a worker cannot decode
 ├── DocketOutOfMemoryError                       Redis is at maxmemory and refuses writes
 ├── DocketConnectionError   (also a ConnectionError)  the Redis server cannot be reached
+├── DocketPermissionError                        the Redis user's ACL refused a command or key
 ├── ExecutionCancelled                           get_result of an execution that was cancelled
 ├── ExecutionFailed                              get_result of a failure whose exception could
 │                                                not be kept (it did not pickle) or read back
@@ -53,6 +54,11 @@ class DocketConnectionError(DocketError, ConnectionError):
     def __init__(self, message: str, *, outcome_unknown: bool = False) -> None:
         super().__init__(message)
         self.outcome_unknown = outcome_unknown
+
+
+class DocketPermissionError(DocketError):
+    """Redis refused a command, key or channel to the docket's Redis user (its ACL); the
+    message names the user and what was refused. Nothing was done by the refused call."""
 
 
 class ExecutionCancelled(DocketError):

@@ -37,6 +37,9 @@ class DocketKeys:
     """Channel on which each change of the strikes is announced."""
     held: str
     """Sorted set of the task keys of struck executions a worker holds (score: when, ms)."""
+    worker_prefix: str = ""
+    """Prefix of each live worker's heartbeat hash (see docket._workers); `workers` is the
+    sorted set of their names, scored by when each one's heartbeat expires (epoch ms)."""
     group: str = CONSUMER_GROUP
 
     @classmethod
@@ -62,6 +65,7 @@ class DocketKeys:
             strikes=f"{tag}:strikes",
             strikes_changed=f"{tag}:strikes-changed",
             held=f"{tag}:held",
+            worker_prefix=f"{tag}:worker:",
         )
 
     def task(self, key: str) -> str:
@@ -74,6 +78,10 @@ class DocketKeys:
         debounce or cooldown; `scope` names the task or scope and, if any, the argument's
         value (see docket_worker._admission)."""
         return f"{{{self.name}}}:{kind}:{scope}"
+
+    def worker(self, name: str) -> str:
+        """The heartbeat hash of the worker named `name` (expires unless it beats again)."""
+        return self.worker_prefix + name
 
     def events(self, key: str) -> str:
         """The channel on which the state changes and progress of a task key are announced."""

@@ -8,16 +8,20 @@ token), so a call that went through is not done twice.
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from ._backends._locate import is_located
 from ._errors import DocketConnectionError, DocketOutOfMemoryError
 from ._transport import NotReplicatedError, ReplyLostError, out_of_memory
 
 UNREACHABLE = (RedisConnectionError, RedisTimeoutError, ConnectionError, OSError)
 FIRST_BACKOFF = 0.02
 MAX_BACKOFF = 0.5
+FAILOVER_PAUSE = 0.2
+"""Seconds between tries to open a docket on a cluster or Sentinel set-up mid-failover."""
 
 
 async def persist[T](
@@ -76,3 +80,21 @@ def unreachable(
         "The call certainly did not happen; retrying it is safe.",
         outcome_unknown=False,
     )
+
+
+async def through_failover[T](
+    url: str, within: timedelta, operation: Callable[[], Awaitable[T]]
+) -> T:
+    """Run a set-up step (opening, creating the consumer group); on a cluster or Sentinel
+    set-up, keep trying through a failover (whose dead master may still be named for a few
+    seconds) for `within`. On a single server it fails at once."""
+    if not is_located(url):
+        return await operation()
+    deadline = time.monotonic() + within.total_seconds()
+    while True:
+        try:
+            return await operation()
+        except UNREACHABLE:
+            if time.monotonic() > deadline:
+                raise
+            await asyncio.sleep(FAILOVER_PAUSE)

@@ -7,6 +7,7 @@ from typing import Any
 from weakref import WeakKeyDictionary, WeakSet
 
 from ._annotations import annotated_metadata
+from ._builtin_tasks import is_builtin_task
 from ._errors import InvalidTaskError
 from ._execution import TaskFunction
 from ._markers import Marker, _TaskArgument
@@ -121,4 +122,20 @@ def _check_parameters(function: TaskFunction) -> None:
         raise InvalidTaskError(
             f"{name} has {len(retries)} Retry parameters ({', '.join(retries)}), but a task "
             "has one retry policy: keep one of them."
+        )
+
+
+def check_one_task_per_name(known: TaskFunction | None, function: TaskFunction) -> None:
+    """An InvalidTaskError if `known`, registered under `function`'s name, is another task (a
+    task of yours may take a built-in's name; the same function registered twice is fine)."""
+    if (
+        known is not None
+        and known is not function
+        and not is_builtin_task(known)
+        and (known.__module__ != function.__module__ or known.__qualname__ != function.__qualname__)
+    ):
+        name = function.__name__
+        raise InvalidTaskError(
+            f"two different tasks are named {name!r} ({known.__module__}.{known.__qualname__}"
+            f" and {function.__module__}.{function.__qualname__}): rename one of them."
         )

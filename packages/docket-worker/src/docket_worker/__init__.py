@@ -2,7 +2,7 @@
 
 Layering: this package uses docket's public API plus these client internals, safe because the
 versions are pinned ``==``: ``_backends``, ``_kernels`` (types), ``_markers``, ``_scripts``,
-``_speedups``, ``_tasks``, ``_time``, ``_wire``.
+``_speedups``, ``_tasks``, ``_telemetry``, ``_time``, ``_wire``.
 """
 
 from ._worker import Worker as Worker

@@ -115,6 +115,8 @@ class Acks:
             )
         for key in result.buried:
             worker.dispatcher.counts["dead_lettered"] += 1
+            if worker.telemetry is not None:
+                worker.telemetry.dead_lettered()
             logger.error(
                 "dead-lettered key=%s: no worker registered its task within %s; register it "
                 "(docket.register or `docket worker --tasks module:collection`), then requeue "

@@ -184,6 +184,8 @@ class Dispatcher:
     def dead_letter(self, message_id: bytes, key: str, reason: str, token: str = "") -> None:
         logger.error("dead-lettered message %s (key=%s): %s", message_id.decode(), key, reason)
         self.counts["dead_lettered"] += 1
+        if self.worker.telemetry is not None:
+            self.worker.telemetry.dead_lettered()
         self.settle(("x", message_id, key, token, reason, 0))
 
     def _execution(
@@ -251,8 +253,13 @@ class Dispatcher:
         if self.records:
             started_ms = self.worker.docket.now_ms()
             self.acks.start(started(execution, self.worker.name, started_ms))
+        telemetry = self.worker.telemetry
         try:
-            result = await execute(self.worker, execution, arguments)
+            if telemetry is None:
+                result = await execute(self.worker, execution, arguments)
+            else:
+                run = execute(self.worker, execution, arguments)
+                result = await telemetry.observe(execution, envelope, run)
         finally:
             requests.untrack(execution.token, task)
         if result is not None:  # None: held, so handed back when the worker stops

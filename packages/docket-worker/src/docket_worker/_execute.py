@@ -89,6 +89,8 @@ async def after_failure(
         if isinstance(error, asyncio.CancelledError):
             raise error
         return None
+    if worker.telemetry is not None:
+        worker.telemetry.failed(error)
     if resolver is not None and resolver.progress is not None:
         await worker.progress.flush(resolver.progress)  # a finished run's last progress
     assert execution.function is not None

@@ -1,5 +1,6 @@
 """The fetch loop: read as many messages as there are free slots, waking the moment one frees."""
 
+import time
 from typing import TYPE_CHECKING
 
 from docket._backends import RedisBackend
@@ -26,6 +27,7 @@ async def fetch_loop(worker: "Worker", reader: RedisBackend, until_finished: boo
                 await dispatcher.slot_freed.wait()
                 dispatcher.slot_freed.clear()
                 continue
+            worker.reading_since = time.monotonic()  # the health check spots a hung read
             messages = await reader.read(worker.name, free, block_ms)
         except ResponseError as error:
             if "NOGROUP" not in str(error):
@@ -34,6 +36,7 @@ async def fetch_loop(worker: "Worker", reader: RedisBackend, until_finished: boo
             continue
         finally:
             worker.interruptible = False
+            worker.reading_since = None
         worker.outage.recovered()
         if until_finished:
             # While messages keep coming, look without waiting, so the end is noticed at once.

@@ -56,6 +56,8 @@ class Holds:
         strike = struck(self.worker, execution)
         if strike is None:
             return False
+        if self.worker.telemetry is not None:
+            self.worker.telemetry.stricken(execution)
         assert execution.message_id is not None
         entry = (execution.message_id, execution.key, execution.token, strike.id)
         self.pending.append((entry, execution, strike))

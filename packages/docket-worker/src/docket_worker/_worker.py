@@ -14,6 +14,7 @@ from typing import Any, Self
 
 from docket import Docket, DocketConnectionError, DocketOutOfMemoryError
 from docket._backends import RedisBackend, note_worker, redact_url
+from docket._permissions import permission_error
 from docket._perpetual import Perpetual
 from docket._strike_follow import following_strikes
 from docket._tasks import check_task_function
@@ -23,6 +24,8 @@ from redis.exceptions import RedisError
 from ._automatic import automatic_tasks, keep_seeded, seed
 from ._dispatch import Dispatcher
 from ._fetch import fetch_loop
+from ._health import Health, health_of
+from ._heartbeat import Heartbeat
 from ._lease import reclaim_abandoned, renew_leases
 from ._notices import listen
 from ._outage import Outage, survive_outages
@@ -31,6 +34,7 @@ from ._run_limits import RunLimits
 from ._scheduler import Scheduler
 from ._shared import close_shared
 from ._shutdown import finish_running, settle_and_hand_back, stop_reading
+from ._telemetry import WorkerTelemetry, worker_telemetry
 from ._worker_dependencies import normalise_dependencies
 
 logger = logging.getLogger("docket.worker")
@@ -120,10 +124,15 @@ class Worker:
         self.dispatcher = Dispatcher(self)
         self.progress = ProgressWriter(self)
         self.outage = Outage(redact_url(docket.url))
+        self.heartbeat = Heartbeat(self)
         self.stopping = False
         self.interruptible = False
         """True while the fetch loop only waits (on Redis or a free slot): stop() may cancel it."""
         self._fetching: asyncio.Task[None] | None = None
+        self.reading_since: float | None = None
+        """When (time.monotonic) the fetch loop's read in progress began; None between reads."""
+        self.telemetry: WorkerTelemetry | None = None
+        """Set at opening when an OpenTelemetry SDK is configured (see _telemetry)."""
         self._reader: RedisBackend | None = None
         self._subscriber: RedisBackend | None = None
         note_worker(docket.url)
@@ -138,6 +147,11 @@ class Worker:
         except (RedisError, OSError) as error:
             url = redact_url(self.docket.url)
             reason = str(error).rstrip(".") or type(error).__name__
+            refused = permission_error(
+                error, action="start a worker", url=self.docket.url, docket=self.docket.name
+            )
+            if refused is not None:
+                raise refused from error
             if out_of_memory(error):
                 raise DocketOutOfMemoryError(
                     f"cannot start a worker on docket {self.docket.name!r}: Redis at {url} is "
@@ -151,8 +165,10 @@ class Worker:
         if not await following_strikes(self.docket, STRIKES_WAIT):  # before the first fetch
             logger.warning("not following the strikes yet; using those read at opening")
         self.stopping = False
+        self.telemetry = worker_telemetry(self)
         self._reader = backend.dedicated()
         self._subscriber = backend.dedicated()
+        await self.heartbeat.first_beat()  # listed in docket.workers() from now on
         return self
 
     def _automatic_tasks(self) -> list[tuple[Callable[..., Any], Perpetual]]:
@@ -170,6 +186,7 @@ class Worker:
             if dedicated is not None:
                 await dedicated.close()
         self._reader = self._subscriber = None
+        await self.heartbeat.forget()
         await close_shared(self)
 
     # -- public --------------------------------------------------------------------------------
@@ -227,6 +244,11 @@ class Worker:
         if self._fetching is not None and self.interruptible:
             self._fetching.cancel()
 
+    def health(self) -> Health:
+        """Whether this worker is running, connected and fetching (`docket worker
+        --healthcheck-port` serves it), and if not, why."""
+        return health_of(self)
+
     def statistics(self) -> WorkerStatistics:
         """What this worker has done so far."""
         return WorkerStatistics(running=len(self.dispatcher.running), **self.dispatcher.counts)
@@ -249,9 +271,12 @@ class Worker:
             self.dispatcher.ack_loop,
             lambda: renew_leases(self),
             lambda: reclaim_abandoned(self),
+            self.heartbeat.run,
         ]
         if automatic:
             loops.append(lambda: keep_seeded(self, automatic))
+        if self.telemetry is not None:
+            loops += self.telemetry.loops()
         async with asyncio.TaskGroup() as group:
             background = [group.create_task(survive_outages(self.outage, loop)) for loop in loops]
             try:

@@ -25,6 +25,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from .._permissions import permission_error
 from .._transport import ReplyLostError
 from ._locate import located_pool
 from ._redirects import REDIRECTS, ClusterBusyError, ask, pause, redirection
@@ -46,9 +47,13 @@ class _Reply(Exception):
     """An error reply, as hiredis hands it over; turned into redis-py's exception classes."""
 
 
-def _error(reply: _Reply) -> RedisError:
+def _error(reply: _Reply, url: str, key: str) -> Exception:
+    """redis-py's exception for an error reply; an ACL refusal becomes DocketPermissionError
+    (naming the user, the docket and what was refused)."""
     error: RedisError = BaseParser.parse_error(str(reply))  # type: ignore[no-untyped-call]
-    return error
+    docket = key[1 : key.find("}")] if key.startswith("{") else key
+    refused = permission_error(error, action="run a command", url=url, docket=docket)
+    return error if refused is None else refused
 
 
 class _Protocol(asyncio.Protocol):
@@ -123,6 +128,7 @@ class Multiplexer:
         """`key`: a key of the docket, to find its node in a cluster; `identify`: learn the
         connection's CLIENT ID on connect (see `client_id`)."""
         self._pool, self._locator = located_pool(url, key)
+        self._url, self._key = url, key
         # Always RESP2, whatever redis-py's default or the URL says: its replies have no maps,
         # which hiredis builds wrongly (it mis-pairs repeated keys) in RESP3; see RESP below.
         self._pool.connection_kwargs["protocol"] = RESP
@@ -149,7 +155,7 @@ class Multiplexer:
                 [reply] = await self._redirected([args], [reply], blocking_ms)
                 if not isinstance(reply, Exception):
                     return reply
-            raise _error(reply) if isinstance(reply, _Reply) else reply
+            raise _error(reply, self._url, self._key) if isinstance(reply, _Reply) else reply
         return reply
 
     async def execute_many(self, commands: Sequence[Sequence[Any]]) -> list[Any]:
@@ -160,7 +166,8 @@ class Multiplexer:
             isinstance(r, _Reply) and redirection(r) for r in replies
         ):
             replies = await self._redirected(commands, replies)
-        return [_error(r) if isinstance(r, _Reply) else r for r in replies]
+        url, key = self._url, self._key
+        return [_error(r, url, key) if isinstance(r, _Reply) else r for r in replies]
 
     async def _redirected(
         self, commands: Sequence[Sequence[Any]], replies: list[Any], blocking_ms: int = 0

@@ -66,7 +66,13 @@ class Script:
         source = folder.joinpath(name).read_text(encoding="utf-8")
         if prelude:
             source = folder.joinpath("prelude.lua").read_text(encoding="utf-8") + "\n" + source
-        return cls(source, hashlib.sha1(source.encode()).hexdigest())
+        script = cls(source, hashlib.sha1(source.encode()).hexdigest())
+        BY_SHA[script.sha] = (name, script)
+        return script
+
+
+BY_SHA: dict[str, tuple[str, Script]] = {}
+"""Every script by its SHA1, with its file name: Redis names a failing script by its SHA."""
 
 
 SCHEDULE = Script.load("schedule.lua", prelude=True)
@@ -103,7 +109,8 @@ class Scripts:
         """The prefix of the channels state changes are announced on; '' when not kept."""
         return self._keys.events_prefix if self.record_ms > 0 else ""
 
-    async def _run(self, script: Script, keys: Sequence[str], args: Sequence[Any]) -> Any:
+    async def run(self, script: Script, keys: Sequence[str], args: Sequence[Any]) -> Any:
+        """Run `script` with `keys` (every key it touches) and `args`; loads it if need be."""
         return await self._evalsha(script, ("EVALSHA", script.sha, len(keys), *keys, *args))
 
     async def _evalsha(self, script: Script, command: Sequence[Any]) -> Any:
@@ -230,7 +237,7 @@ class Scripts:
         """`token` names this cancel call, so a re-send after a lost reply is recognised;
         `running` says what happens to a running copy ("cancel" or "finish")."""
         k = self._keys
-        cancelled = await self._run(
+        cancelled = await self.run(
             CANCEL,
             [k.stream, k.queue, k.task(key), k.followed],
             [
@@ -244,7 +251,7 @@ class Scripts:
         self, dead_id: bytes, key: str, token: str, payload: bytes, *, resend: bool = False
     ) -> bool:
         k = self._keys
-        requeued = await self._run(
+        requeued = await self.run(
             REQUEUE,
             [k.stream, k.dead, k.task(key)],
             [dead_id, key, token, payload, k.group, "1" if resend else "0"],
@@ -268,7 +275,7 @@ class Scripts:
             return 0, _first_score(head)
         members = [m.decode() if isinstance(m, bytes) else str(m) for m in due]
         keys = [k.stream, k.queue, *(k.task(member) for member in members), k.followed]
-        moved, earliest = await self._run(MOVE_DUE, keys, [now_ms, self.events, *members])
+        moved, earliest = await self.run(MOVE_DUE, keys, [now_ms, self.events, *members])
         return int(moved), (int(float(earliest)) if earliest is not None else None)
 
     async def ack(
@@ -296,7 +303,7 @@ class Scripts:
         else:  # the worker adds error texts only when records are kept
             for entry in entries:
                 args.extend(entry)
-        skipped, buried, orphaned = await self._run(ACK, keys, args)
+        skipped, buried, orphaned = await self.run(ACK, keys, args)
         return AckResult(_strings(skipped), _strings(buried), _strings(orphaned))
 
     async def admit_many(self, calls: Sequence[tuple[Sequence[str], Sequence[Any]]]) -> list[Any]:
@@ -329,7 +336,7 @@ class Scripts:
     async def read_execution(self, key: str, fields: Sequence[str]) -> Any:
         """The raw record of one task key (see execution.lua), or None."""
         k = self._keys
-        reply = await self._run(EXECUTION, [k.stream, k.task(key)], [k.group, *fields])
+        reply = await self.run(EXECUTION, [k.stream, k.task(key)], [k.group, *fields])
         return reply or None
 
     async def write_progress(
@@ -341,7 +348,7 @@ class Scripts:
         args: list[Any] = [now_ms, k.events_prefix]
         for update in updates:
             args.extend(update)
-        await self._run(PROGRESS, [k.task(update[0]) for update in updates], args)
+        await self.run(PROGRESS, [k.task(update[0]) for update in updates], args)
 
     async def handback(self, entries: Sequence[HandbackEntry]) -> int:
         """Put messages back on the stream as fresh entries; returns how many."""
@@ -350,14 +357,14 @@ class Scripts:
         args: list[Any] = [k.group]
         for entry in entries:
             args.extend(entry)
-        return int(await self._run(HANDBACK, keys, args))
+        return int(await self.run(HANDBACK, keys, args))
 
     async def strike(self, strike_id: str, encoded: str | None) -> bool:
         """Put a strike in effect (`encoded`) or lift it (None), and announce the change
         (see strike.lua); True if that changed the strikes in effect."""
         k = self._keys
         args = [strike_id, encoded or "", k.strikes_changed]
-        return bool(await self._run(STRIKE, [k.strikes], args))
+        return bool(await self.run(STRIKE, [k.strikes], args))
 
     async def hold(self, entries: Sequence[HoldEntry], now_ms: int) -> list[int]:
         """Hold struck messages (see hold.lua); per entry 1 held, 2 put back on the stream
@@ -367,13 +374,13 @@ class Scripts:
         args: list[Any] = [k.group, now_ms, self.events]
         for entry in entries:
             args.extend(entry)
-        return [int(outcome) for outcome in await self._run(HOLD, keys, args)]
+        return [int(outcome) for outcome in await self.run(HOLD, keys, args)]
 
     async def unhold(self, keys: Sequence[str]) -> int:
         """Put these held executions back on the stream, due now (see unhold.lua)."""
         k = self._keys
         script_keys = [k.stream, k.held, *(k.task(key) for key in keys), k.followed]
-        return int(await self._run(UNHOLD, script_keys, [self.events, *keys]))
+        return int(await self.run(UNHOLD, script_keys, [self.events, *keys]))
 
 
 def _first_score(reply: Sequence[Any]) -> int | None:
