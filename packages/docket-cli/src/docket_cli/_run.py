@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from docket import Docket, DocketError, DocketPermissionError, Worker
+from docket._signing import keys_from_environment
 from docket._speedups import IMPLEMENTATION, REASON
 from docket._urls import redact_url
 from docket.tasks import standard_tasks
@@ -66,8 +67,10 @@ def run(settings: WorkerSettings, factory: LoopFactory | None) -> int:
     """Open the docket, register its task collections and run a worker on the loop `factory`
     makes; returns the exit status (or exits 1 with one line if the docket cannot be used)."""
     try:
-        opened = Docket(name=settings.docket, url=settings.url)
-    except DocketError as error:  # a docket name that cannot be used
+        opened = Docket(
+            name=settings.docket, url=settings.url, signing_keys=keys_from_environment()
+        )
+    except (DocketError, ValueError) as error:  # a docket name or signing key unusable
         fail(str(error))
     load_tasks(opened, settings.tasks)
     return run_on(factory, run_worker(settings, opened))

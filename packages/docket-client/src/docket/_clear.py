@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from ._errors import MessageDecodeError
 from ._scripts import Script
+from ._signing import unsigned
 from ._speedups import decode_envelope, parse_stream_reply
 
 if TYPE_CHECKING:
@@ -78,7 +79,7 @@ def _key_of(payload: bytes | None) -> str:
     if not payload:
         return ""
     try:
-        return decode_envelope(payload)[1]
+        return decode_envelope(unsigned(payload))[1]
     except MessageDecodeError:
         return ""
 

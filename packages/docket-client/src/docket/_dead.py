@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from ._backends import RedisBackend
 from ._errors import MessageDecodeError
+from ._signing import unsigned
 from ._speedups import decode_envelope
 
 PAGE = 500
@@ -30,7 +31,7 @@ async def list_dead_letters(backend: RedisBackend, limit: int) -> list[DeadLette
     for entry_id, fields in await backend.dead_letters(limit):
         payload = fields.get(b"d", b"")
         try:
-            function: str | None = decode_envelope(payload)[2]
+            function: str | None = decode_envelope(unsigned(payload))[2]
         except MessageDecodeError:
             function = None
         letters.append(
@@ -52,7 +53,7 @@ async def requeue_dead_letters(backend: RedisBackend, key: str | None) -> int:
         if not letter.requeueable or (key is not None and letter.key != key):
             continue
         _version, envelope_key, _function, _when, _attempt, token, _args = decode_envelope(
-            letter.payload
+            unsigned(letter.payload)
         )
         if await backend.requeue(letter.id.encode(), envelope_key, token, letter.payload):
             requeued += 1

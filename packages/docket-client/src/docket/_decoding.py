@@ -4,6 +4,7 @@ from typing import TYPE_CHECKING
 
 from ._errors import MessageDecodeError
 from ._execution import Execution
+from ._signing import Signer, UntrustedMessage, unsigned
 from ._speedups import decode_envelope
 from ._wire import unpack_arguments
 
@@ -14,11 +15,16 @@ if TYPE_CHECKING:
 def execution_from_envelope(docket: "Docket", envelope: bytes) -> tuple[Execution, bool] | None:
     """The execution an envelope describes, and whether its arguments unpickled here (if
     not, args and kwargs are empty); None when it is not docket's message."""
+    trusted = docket.signer is None or _verifies(docket.signer, envelope)
     try:
-        _version, key, name, when_ms, attempt, token, arguments = decode_envelope(envelope)
+        _version, key, name, when_ms, attempt, token, arguments = decode_envelope(
+            unsigned(envelope)
+        )
     except MessageDecodeError:
         return None
     try:
+        if not trusted:  # a docket with signing keys unpickles only what they signed
+            raise MessageDecodeError("the message's signature does not check out")
         args, kwargs = unpack_arguments(arguments)
         decoded = True
     except MessageDecodeError:
@@ -35,3 +41,11 @@ def execution_from_envelope(docket: "Docket", envelope: bytes) -> tuple[Executio
     )
     execution.docket = docket
     return execution, decoded
+
+
+def _verifies(signer: Signer, payload: bytes) -> bool:
+    try:
+        signer.verify(payload)
+    except UntrustedMessage:
+        return False
+    return True

@@ -1,19 +1,22 @@
 """Docket: the entry point for scheduling, replacing and cancelling tasks."""
 
+import asyncio
 import os
-from collections.abc import Awaitable, Callable, Collection, Iterable
+from collections.abc import Awaitable, Callable, Collection, Iterable, Sequence
 from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any, Self, overload
 
+from redis.credentials import CredentialProvider
 from redis.exceptions import RedisError
 
 from ._backends import RedisBackend, open_backend, redact_url
+from ._backends._credentials import credentials_for, refreshing
 from ._builtin_tasks import builtin_tasks
 from ._calls import Call, call_builder
 from ._clear import clear as clear_docket
 from ._dead import DeadLetter, list_dead_letters, requeue_dead_letters
-from ._docket_options import Durability, Running, check_options, check_running
+from ._docket_options import Durability, Running, check_options, check_running, record_ms_of
 from ._docket_snapshot import DEFAULT_LIMIT, DocketSnapshot, take_snapshot
 from ._errors import DocketConnectionError, DocketPermissionError, InvalidTaskError
 from ._events import Events
@@ -25,11 +28,12 @@ from ._reconnect import persist, through_failover
 from ._record import read_record
 from ._results import ResultStorage
 from ._scheduling import prepare, schedule_calls
+from ._signing import signer_for
 from ._strike_follow import StrikeFollower, lift_strike, put_strike
 from ._strikes import Operator, Strike, Strikes, strike_of
 from ._tasks import check_one_task_per_name, check_task_function
 from ._telemetry import ProducerTelemetry, producer_telemetry
-from ._time import now_ms, timedelta_to_ms
+from ._time import now_ms
 from ._tls import tls_hint
 from ._workers import WorkerInfo, read_task_workers, read_workers
 
@@ -43,16 +47,17 @@ class Docket:
             ``unix:///path.sock``, or ``memory://name`` for an in-process docket.
         reconnect_timeout: how long `add`, `replace` and `cancel` keep trying through a
             Redis outage (a restart, a failover) before they raise DocketConnectionError.
-        durability: ``"local"`` (default): an add returns once the master has it.
-            ``"replicated"``: once a replica has it too (``WAIT 1``, in the same round
-            trip), so an acknowledged add survives a failover; it costs the replication lag.
-        execution_ttl: how long the record of a finished execution (its state, result or
-            error, progress) is kept, for `get_execution`, `get_result` and `subscribe`.
-            ``timedelta(0)`` keeps none and announces nothing: the fastest, fire-and-forget.
-            The workers' Docket decides what they record; give clients the same value.
-        result_storage: where results and exceptions go instead of the docket's Redis: any
-            object with async ``put(key, value, ttl)``, ``get(key)`` and ``delete(key)``
-            (see docket._results); the workers and the clients that read results need it.
+        durability: ``"local"``: an add returns once the master has it; ``"replicated"``:
+            once a replica has it too (``WAIT 1``), so it survives a failover.
+        execution_ttl: how long the record of a finished execution (state, result or error,
+            progress) is kept, for `get_execution`, `get_result` and `subscribe`; 0 keeps
+            none (fire-and-forget). The workers' value decides; give clients the same.
+        result_storage: where results and exceptions go instead of the docket's Redis: an
+            object with async ``put(key, value, ttl)``, ``get`` and ``delete`` (_results).
+        credential_provider: a redis-py CredentialProvider of rotating tokens (IAM, Entra ID),
+            asked by every connection; open ones re-authenticate when its token changes.
+        signing_keys: HMAC keys; the first signs every message, any verifies, and the workers
+            run only messages they verify (see docket._signing and the README's "Signing").
         heartbeat_interval, missed_heartbeats: how often workers advertise themselves
             (`workers`), and after how many missed beats a silent one counts as gone.
     """
@@ -66,6 +71,8 @@ class Docket:
         durability: Durability = "local",
         execution_ttl: timedelta = timedelta(minutes=15),
         result_storage: ResultStorage | None = None,
+        credential_provider: CredentialProvider | None = None,
+        signing_keys: Sequence[bytes] | None = None,
         heartbeat_interval: timedelta = timedelta(seconds=2),
         missed_heartbeats: int = 5,
     ) -> None:
@@ -84,6 +91,9 @@ class Docket:
         self.durability = durability
         self.execution_ttl = execution_ttl
         self.result_storage = result_storage
+        self.credential_provider = credential_provider
+        self.signer = signer_for(signing_keys)
+        self._refreshing: asyncio.Task[None] | None = None
         self.keys = DocketKeys.for_docket(name)
         self.tasks: dict[str, TaskFunction] = builtin_tasks()  # trace, fail, sleep
         self._backend: RedisBackend | None = None
@@ -108,7 +118,7 @@ class Docket:
         return f"Docket(name={self.name!r}, url={redact_url(self.url)!r})"
 
     async def __aenter__(self) -> Self:
-        backend = open_backend(self.url, self.keys)
+        backend = open_backend(self.url, self.keys, credentials_for(self.credential_provider))
         follower = StrikeFollower(self._strikes)
         try:
             await self._through_failover(backend.ping)
@@ -129,13 +139,13 @@ class Docket:
                 f"cannot reach Redis at {redact_url(self.url)} for docket {self.name!r}: "
                 f"{reason}. {advice}"
             ) from error
-        backend.scripts.record_ms = max(timedelta_to_ms(self.execution_ttl), 0)
-        if self.keeps_records and backend.scripts.record_ms == 0:
-            backend.scripts.record_ms = 1  # under a millisecond still keeps a record
+        backend.scripts.record_ms = record_ms_of(self.execution_ttl)
+        backend.scripts.signer = self.signer
         self._backend = backend
         follower.start(backend)
         self._strike_follower = follower
         self._telemetry = producer_telemetry(self.name)
+        self._refreshing = await refreshing(backend.credentials)
         return self
 
     async def _through_failover[T](self, operation: Callable[[], Awaitable[T]]) -> T:
@@ -148,6 +158,9 @@ class Docket:
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
+        if self._refreshing is not None:
+            self._refreshing.cancel()
+            self._refreshing = None
         if self._followers is not None:
             await self._followers.close()
             self._followers = None
@@ -378,10 +391,8 @@ class Docket:
         return await list_dead_letters(self.backend, limit)
 
     async def requeue_dead_letters(self, key: str | None = None) -> int:
-        """Put dead letters back on the docket (all, or only those of `key`); returns how many.
-
-        A letter whose key has a pending execution again is left where it is.
-        """
+        """Put dead letters back on the docket (all, or only those of `key`); how many. A letter
+        whose key has a pending execution again is left where it is."""
         return await requeue_dead_letters(self.backend, key)
 
     async def purge_dead_letters(self) -> int:

@@ -4,6 +4,7 @@ from datetime import timedelta
 from typing import Literal
 
 from ._results import ResultStorage
+from ._time import timedelta_to_ms
 from ._workers import check_heartbeat_options
 
 Durability = Literal["local", "replicated"]
@@ -46,3 +47,9 @@ def check_options(
             "methods: see docket._results.ResultStorage for what it must have."
         )
     check_heartbeat_options(heartbeat_interval, missed_heartbeats)
+
+
+def record_ms_of(execution_ttl: timedelta) -> int:
+    """execution_ttl in milliseconds, for the scripts; under a millisecond still keeps one."""
+    ms = max(timedelta_to_ms(execution_ttl), 0)
+    return 1 if ms == 0 and execution_ttl > timedelta(0) else ms

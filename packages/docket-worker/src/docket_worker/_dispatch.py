@@ -9,6 +9,7 @@ from docket import Execution, MessageDecodeError
 from docket._backends.redis import Message, Redelivery
 from docket._kernels import Envelope
 from docket._scripts import AckEntry
+from docket._signing import UntrustedMessage, is_signed, unsigned
 from docket._speedups import decode_envelope
 from docket._time import timedelta_to_ms
 from docket._wire import unpack_arguments
@@ -64,6 +65,8 @@ class Dispatcher:
             "dead_lettered": 0,
         }
         self.cancel_requests = CancelRequests()
+        self.signer = worker.docket.signer
+        """Verifies every message before it is decoded, when the docket has signing keys."""
         self.records = worker.docket.keeps_records
         """The docket keeps execution records: note each start (see _records)."""
         docket = worker.docket  # its backend exists once it is open: looked up per send
@@ -139,10 +142,24 @@ class Dispatcher:
         if not payload:
             self.dead_letter(message_id, "", NO_ENVELOPE_REASON)
             return None
+        if self.signer is not None or is_signed(payload):
+            return self._verified(message_id, payload)
         try:
             return decode_envelope(payload)
         except MessageDecodeError as error:
             self.dead_letter(message_id, "", str(error))
+            return None
+
+    def _verified(self, message_id: bytes, payload: bytes) -> Envelope | None:
+        """The envelope of a payload whose signature checks out, before anything of it is
+        decoded; a dead letter with the reason otherwise (see docket._signing)."""
+        try:
+            if self.signer is None:
+                raise UntrustedMessage(SIGNED_WITHOUT_KEYS)
+            return decode_envelope(self.signer.verify(payload))
+        except (UntrustedMessage, MessageDecodeError) as error:
+            key, token = _key_and_token(payload)
+            self.dead_letter(message_id, key, str(error), token)
             return None
 
     def _delivered_too_often(
@@ -323,6 +340,23 @@ class Dispatcher:
 
     async def ack_loop(self) -> None:
         await self.acks.loop()
+
+
+SIGNED_WITHOUT_KEYS = (
+    "signed message, and this worker has no signing keys to check it: give the worker the "
+    "producer's signing_keys (Docket(signing_keys=...) or DOCKET_SIGNING_KEYS), then requeue "
+    "this letter"
+)
+
+
+def _key_and_token(payload: bytes) -> tuple[str, str]:
+    """The key and token a refused message names, for its dead letter (msgpack only: its
+    arguments stay bytes, nothing is unpickled); empty when it does not decode."""
+    try:
+        envelope = decode_envelope(unsigned(payload))
+    except MessageDecodeError:
+        return "", ""
+    return envelope[1], envelope[5]
 
 
 def _released(key: str) -> "Callable[[asyncio.Future[None]], None]":

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, cast
 from docket import Execution
 from docket._kernels import add_trace_context, trace_context
 from docket._scripts import AckEntry
+from docket._signing import unsigned
 from docket._telemetry import (
     DEPTHS,
     WORKER_TRACER,
@@ -155,7 +156,7 @@ class WorkerTelemetry:
 
 
 def _links(envelope: bytes) -> "list[Link]":
-    carrier = trace_context(envelope)
+    carrier = trace_context(unsigned(envelope))
     if not carrier:
         return []
     from opentelemetry.propagate import extract

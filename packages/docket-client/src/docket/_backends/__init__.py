@@ -7,6 +7,7 @@ apps). Both expose the same docket operations, see ``RedisBackend``.
 
 from .._keys import DocketKeys
 from .._urls import redact_url
+from ._credentials import Credentials
 from .redis import RedisBackend
 
 REDIS_SCHEMES = (
@@ -29,15 +30,17 @@ def note_worker(url: str) -> None:
         worker_created(url)
 
 
-def open_backend(url: str, keys: DocketKeys) -> RedisBackend:
-    """Create the backend for a docket URL."""
+def open_backend(
+    url: str, keys: DocketKeys, credentials: Credentials | None = None
+) -> RedisBackend:
+    """Create the backend for a docket URL (memory:// has no credentials to use)."""
     scheme = url.partition("://")[0].lower()
     if scheme == "memory":
         from .memory import MemoryBackend
 
         return MemoryBackend(url, keys)
     if scheme in REDIS_SCHEMES:
-        return RedisBackend(url, keys)
+        return RedisBackend(url, keys, credentials=credentials)
     raise ValueError(
         f"docket URL {redact_url(url)!r} has an unknown scheme: use redis://host:port/db, "
         "rediss:// (TLS), unix:///path/to/redis.sock, redis+cluster://host:port[,host:port]/, "

@@ -124,10 +124,11 @@ class _Protocol(asyncio.Protocol):
 class Multiplexer:
     """Pipelines concurrent commands over one connection; reconnects on the next call."""
 
-    def __init__(self, url: str, *, key: str = "", identify: bool = False) -> None:
+    def __init__(self, url: str, *, key: str = "", identify: bool = False, **options: Any) -> None:
         """`key`: a key of the docket, to find its node in a cluster; `identify`: learn the
-        connection's CLIENT ID on connect (see `client_id`)."""
-        self._pool, self._locator = located_pool(url, key)
+        connection's CLIENT ID on connect (see `client_id`); `options` go to redis-py's
+        connection (a credential_provider, say)."""
+        self._pool, self._locator = located_pool(url, key, **options)
         self._url, self._key = url, key
         # Always RESP2, whatever redis-py's default or the URL says: its replies have no maps,
         # which hiredis builds wrongly (it mis-pairs repeated keys) in RESP3; see RESP below.
@@ -143,6 +144,11 @@ class Multiplexer:
         )
         self._protocol: _Protocol | None = None
         self._connecting = asyncio.Lock()
+
+    @property
+    def connected(self) -> bool:
+        """Whether a connection is open now (a command would not have to connect first)."""
+        return self._protocol is not None and self._protocol.usable
 
     async def execute(self, *args: Any, blocking_ms: int = 0) -> Any:
         """Send one command and return its reply; error replies are raised.

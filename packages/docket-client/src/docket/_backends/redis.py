@@ -12,6 +12,7 @@ from .._keys import DocketKeys
 from .._scripts import AckEntry, AckResult, HandbackEntry, ScheduleArgs, Scripts
 from .._speedups import parse_stream_reply
 from .._transport import Transport, out_of_memory
+from ._credentials import Credentials
 from ._locate import located_pool
 from ._multiplex import DEFAULT_CONNECT_TIMEOUT, RESP, Multiplexer
 
@@ -54,17 +55,30 @@ class RedisBackend:
         *,
         max_connections: int = DEFAULT_MAX_CONNECTIONS,
         dedicated: bool = False,
+        credentials: Credentials | None = None,
     ) -> None:
         self.url = url
         self.keys = keys
         self._dedicated = dedicated
+        self.credentials = credentials
+        """The docket's credential provider, when it has one (see _credentials)."""
         self.client = self._connect(max_connections)
         self.transport = self._transport()
         self.scripts = Scripts(self.transport, keys)
         self._bulk_limit: int | None = None
 
     def _transport(self) -> Transport:
-        return Multiplexer(self.url, key=self.keys.stream, identify=self._dedicated)
+        multiplexer = Multiplexer(
+            self.url, key=self.keys.stream, identify=self._dedicated, **self._credential_options()
+        )
+        if self.credentials is not None:
+            self.credentials.multiplexers.add(multiplexer)
+        return multiplexer
+
+    def _credential_options(self) -> dict[str, Any]:
+        if self.credentials is None:
+            return {}
+        return {"credential_provider": self.credentials.provider}
 
     def _connect(self, max_connections: int) -> Redis:
         pool, _locator = located_pool(
@@ -74,14 +88,19 @@ class RedisBackend:
             max_connections=max_connections,
             timeout=None,
             retry=_retry_policy(),
+            **self._credential_options(),
         )
         pool.connection_kwargs["protocol"] = RESP
         pool.connection_kwargs.setdefault("socket_connect_timeout", DEFAULT_CONNECT_TIMEOUT)
+        if self.credentials is not None:
+            self.credentials.pools.add(pool)
         return Redis(connection_pool=pool)
 
     def dedicated(self) -> "RedisBackend":
         """A backend on its own single connection, for blocking reads and subscriptions."""
-        return type(self)(self.url, self.keys, max_connections=1, dedicated=True)
+        return type(self)(
+            self.url, self.keys, max_connections=1, dedicated=True, credentials=self.credentials
+        )
 
     async def unblock(self, reader: "RedisBackend") -> None:
         """End a blocking read that `reader`'s caller gave up on but the server still holds,

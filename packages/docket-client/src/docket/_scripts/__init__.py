@@ -6,52 +6,20 @@ answers NOSCRIPT (after a restart or SCRIPT FLUSH) the script is loaded and the 
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from importlib.resources import files
 from typing import Any
 
 from redis.exceptions import NoScriptError
 
 from .._keys import DocketKeys
+from .._signing import Signer
 from .._transport import NotReplicatedError, Transport
-
-AckEntry = (
-    tuple[str, bytes, str, str, bytes | str, int]
-    | tuple[str, bytes, str, str, bytes | str, int, str]
-    | tuple[str, bytes, str, str, bytes | str, int, str, bytes]
-)
-"""(op, message id, key, token, data, when_ms[, extra[, envelope]]); op is 'a' ack, 'f'
-failed, 'r' retry, 'x' dead-letter, 'u' unknown task or 's' started; 'A' and 'F' are 'a' and
-'f' with the result in result_storage (see ack.lua). `extra` (an error's text) and `envelope`
-(the message's payload, for its record) only matter with records kept."""
-_PADDING: tuple[Any, ...] = (None, None, None, None, None, None, "", b"")
-"""What an entry shorter than eight values is padded with, from its length on."""
-
-HandbackEntry = tuple[bytes, str, str]
-"""(message id, key, token) of a message a stopping worker hands back."""
-
-REPLICATION_TIMEOUT_MS = 1000
-"""How long one add with durability="replicated" waits for a replica (WAIT 1 <ms>)."""
-CANCEL_MEMORY_MS = 60_000
-"""How long a cancel remembers its own token, so a re-send after a lost reply answers True."""
-
-
-@dataclass(frozen=True, slots=True)
-class AckResult:
-    """What an ack batch reports back."""
-
-    skipped: list[str]
-    """Keys of retries not scheduled: the key was replaced or cancelled meanwhile."""
-    buried: list[str]
-    """Keys of unknown-task messages dead-lettered now: their grace was over."""
-    orphaned: list[str] = field(default_factory=list)
-    """Keys whose result went to result_storage though their execution had been replaced or
-    cancelled meanwhile, so no record refers to it."""
-
-
-ScheduleArgs = tuple[str, str, int, bytes, bool, bool]
-"""(key, token, when_ms, payload, immediate, new_key) of one execution to schedule; `new_key`
-when the client made the key up just now (a random one), so it cannot be pending."""
+from ._entries import _PADDING, CANCEL_MEMORY_MS, REPLICATION_TIMEOUT_MS, signed_retry
+from ._entries import AckEntry as AckEntry
+from ._entries import AckResult as AckResult
+from ._entries import HandbackEntry as HandbackEntry
+from ._entries import ScheduleArgs as ScheduleArgs
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +71,8 @@ class Scripts:
         self.record_ms = 0
         """How long a finished execution's record is kept (the docket's execution_ttl); 0
         keeps none, and then no state change is announced either."""
+        self.signer: Signer | None = None
+        """Signs every payload written anew (the docket's signing_keys; see _signing)."""
 
     @property
     def events(self) -> str:
@@ -129,6 +99,8 @@ class Scripts:
         mode: str | None = None,
     ) -> tuple[Any, ...]:
         key, token, when_ms, payload, immediate, new_key = call
+        if self.signer is not None:
+            payload = self.signer.sign(payload)
         mode = mode or ("replace" if replace else ("new" if new_key else "add"))
         k = self._keys
         events = "" if mode == "new" else self.events  # nobody can follow a key made up now
@@ -203,7 +175,10 @@ class Scripts:
         k = self._keys
         arguments: list[Any] = ["replace" if replace else "add", k.group, k.wake]
         arguments += ("1" if resend else "0", self.events)
+        signer = self.signer
         for key, token, when_ms, payload, immediate, new_key in calls:
+            if signer is not None:
+                payload = signer.sign(payload)
             arguments += (key, token, when_ms, payload, "1" if immediate else "0")
             arguments.append("1" if new_key else "0")
         keys = [k.stream, k.queue, *(k.task(call[0]) for call in calls), k.followed]
@@ -290,6 +265,8 @@ class Scripts:
         """Settle `entries` in one call; `grace_ms` bounds how long an unknown task waits;
         `worker` names the worker in the records of the executions it started."""
         k = self._keys
+        if self.signer is not None:  # a retry or a next run is a payload written anew
+            entries = [signed_retry(entry, self.signer) for entry in entries]
         prefix = k.task_prefix  # k.task(key), inlined: this runs for every message
         keys = [k.stream, k.queue, k.dead, *[prefix + entry[2] for entry in entries], k.followed]
         record_ms = self.record_ms
