@@ -8,25 +8,16 @@ import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 from docket import Docket, Perpetual, Retry, Worker
 from docket._signing import Signer
 
+from .planted import CreatesAFile
+
 CURRENT = b"current-signing-key-0123456789"
 PREVIOUS = b"previous-signing-key-987654321"
 STRANGER = b"a-key-nobody-here-knows-000000"
-
-
-class CreatesAFile:
-    """Unpickling one creates the file at `path`: what a hostile producer would plant."""
-
-    def __init__(self, path: str) -> None:
-        self.path = path
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (open, (self.path, "w"))
 
 
 @pytest.fixture

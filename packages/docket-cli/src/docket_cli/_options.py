@@ -76,12 +76,14 @@ def on_docket[T](name: str, url: str, action: Callable[["Docket"], Awaitable[T]]
     import asyncio
 
     from docket import Docket
+    from docket._codecs import codec_from_environment
     from docket._signing import keys_from_environment
 
     from ._opening import opening_error, opening_failure
 
     async def run() -> T:
-        async with Docket(name=name, url=url, signing_keys=keys_from_environment()) as docket:
+        keys, codec = keys_from_environment(), codec_from_environment()
+        async with Docket(name=name, url=url, signing_keys=keys, codec=codec) as docket:
             return await action(docket)
 
     try:

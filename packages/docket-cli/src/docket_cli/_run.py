@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from docket import Docket, DocketError, DocketPermissionError, Worker
+from docket._codecs import codec_from_environment
 from docket._signing import keys_from_environment
 from docket._speedups import IMPLEMENTATION, REASON
 from docket._urls import redact_url
@@ -68,7 +69,10 @@ def run(settings: WorkerSettings, factory: LoopFactory | None) -> int:
     makes; returns the exit status (or exits 1 with one line if the docket cannot be used)."""
     try:
         opened = Docket(
-            name=settings.docket, url=settings.url, signing_keys=keys_from_environment()
+            name=settings.docket,
+            url=settings.url,
+            signing_keys=keys_from_environment(),
+            codec=codec_from_environment(),
         )
     except (DocketError, ValueError) as error:  # a docket name or signing key unusable
         fail(str(error))

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from ._codecs import pack
 from ._errors import InvalidTaskError
 from ._execution import Execution, TaskFunction
 from ._keys import check_encodable, check_task_key, new_task_key
@@ -13,7 +14,6 @@ from ._scripts import ScheduleArgs
 from ._speedups import encode_envelope
 from ._tasks import check_task_function, task_signature
 from ._time import datetime_to_ms
-from ._wire import pack_arguments
 
 if TYPE_CHECKING:
     from ._docket import Docket
@@ -65,7 +65,7 @@ def call_builder(
                 signature.bind(*args, **kwargs)
             except TypeError as error:
                 raise InvalidTaskError(f"{name}() cannot take these arguments: {error}.") from None
-        arguments = pack_arguments(name, args, kwargs)
+        arguments = pack(docket.codec, name, args, kwargs)
         due = docket.now_ms() if when_ms is None else when_ms
         task_key = new_task_key() if key is None else key
         token = os.urandom(8).hex()

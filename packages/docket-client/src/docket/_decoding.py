@@ -2,11 +2,11 @@
 
 from typing import TYPE_CHECKING
 
+from ._codecs import unpack
 from ._errors import MessageDecodeError
 from ._execution import Execution
 from ._signing import Signer, UntrustedMessage, unsigned
 from ._speedups import decode_envelope
-from ._wire import unpack_arguments
 
 if TYPE_CHECKING:
     from ._docket import Docket
@@ -25,7 +25,7 @@ def execution_from_envelope(docket: "Docket", envelope: bytes) -> tuple[Executio
     try:
         if not trusted:  # a docket with signing keys unpickles only what they signed
             raise MessageDecodeError("the message's signature does not check out")
-        args, kwargs = unpack_arguments(arguments)
+        args, kwargs = unpack(docket.codec, arguments, docket.tasks.get(name))
         decoded = True
     except MessageDecodeError:
         args, kwargs, decoded = (), {}, False

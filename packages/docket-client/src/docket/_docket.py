@@ -15,6 +15,7 @@ from ._backends._credentials import credentials_for, refreshing
 from ._builtin_tasks import builtin_tasks
 from ._calls import Call, call_builder
 from ._clear import clear as clear_docket
+from ._codecs import Codec, check_codec
 from ._dead import DeadLetter, list_dead_letters, requeue_dead_letters
 from ._docket_options import Durability, Running, check_options, check_running, record_ms_of
 from ._docket_snapshot import DEFAULT_LIMIT, DocketSnapshot, take_snapshot
@@ -45,8 +46,7 @@ class Docket:
         name: shared by every client and worker of this docket, like a queue name.
         url: ``redis://host:port/db`` (options as query parameters), ``rediss://`` for TLS,
             ``unix:///path.sock``, or ``memory://name`` for an in-process docket.
-        reconnect_timeout: how long `add`, `replace` and `cancel` keep trying through a
-            Redis outage (a restart, a failover) before they raise DocketConnectionError.
+        reconnect_timeout: how long `add`, `replace`, `cancel` keep trying through an outage.
         durability: ``"local"``: an add returns once the master has it; ``"replicated"``:
             once a replica has it too (``WAIT 1``), so it survives a failover.
         execution_ttl: how long the record of a finished execution (state, result or error,
@@ -56,10 +56,9 @@ class Docket:
             object with async ``put(key, value, ttl)``, ``get`` and ``delete`` (_results).
         credential_provider: a redis-py CredentialProvider of rotating tokens (IAM, Entra ID),
             asked by every connection; open ones re-authenticate when its token changes.
-        signing_keys: HMAC keys; the first signs every message, any verifies, and the workers
-            run only messages they verify (see docket._signing and the README's "Signing").
-        heartbeat_interval, missed_heartbeats: how often workers advertise themselves
-            (`workers`), and after how many missed beats a silent one counts as gone.
+        signing_keys: HMAC keys; the first signs, any verifies; workers run what they verify.
+        codec: "cloudpickle" (any object) or "msgpack" (plain data; never unpickles).
+        heartbeat_interval, missed_heartbeats: workers' beats, and how many missed is gone.
     """
 
     def __init__(
@@ -73,6 +72,7 @@ class Docket:
         result_storage: ResultStorage | None = None,
         credential_provider: CredentialProvider | None = None,
         signing_keys: Sequence[bytes] | None = None,
+        codec: Codec = "cloudpickle",
         heartbeat_interval: timedelta = timedelta(seconds=2),
         missed_heartbeats: int = 5,
     ) -> None:
@@ -92,7 +92,7 @@ class Docket:
         self.execution_ttl = execution_ttl
         self.result_storage = result_storage
         self.credential_provider = credential_provider
-        self.signer = signer_for(signing_keys)
+        self.signer, self.codec = signer_for(signing_keys), check_codec(codec)
         self._refreshing: asyncio.Task[None] | None = None
         self.keys = DocketKeys.for_docket(name)
         self.tasks: dict[str, TaskFunction] = builtin_tasks()  # trace, fail, sleep

@@ -7,12 +7,12 @@ from typing import TYPE_CHECKING, Any
 
 from docket import Execution, MessageDecodeError
 from docket._backends.redis import Message, Redelivery
+from docket._codecs import unpack
 from docket._kernels import Envelope
 from docket._scripts import AckEntry
 from docket._signing import UntrustedMessage, is_signed, unsigned
 from docket._speedups import decode_envelope
 from docket._time import timedelta_to_ms
-from docket._wire import unpack_arguments
 from redis.exceptions import RedisError
 
 from ._acks import Acks
@@ -217,7 +217,7 @@ class Dispatcher:
             function = self._unknown_task(message_id, key, function_name, token)
             if function is None:
                 return None, arguments
-        args, kwargs = unpack_arguments(arguments)
+        args, kwargs = unpack(self.worker.docket.codec, arguments, function)
         execution = Execution._create(
             function=function,
             function_name=function_name,

@@ -1,10 +1,10 @@
 """The next run of a Perpetual (or Cron) task, settled atomically with this run's ack."""
 
 from docket import Execution
+from docket._codecs import pack
 from docket._perpetual import Perpetual
 from docket._scripts import AckEntry
 from docket._speedups import encode_envelope
-from docket._wire import pack_arguments
 
 
 def next_run(
@@ -21,7 +21,8 @@ def next_run(
         return None
     due = perpetual.next_run_ms(perpetual.started_ms, execution.when_ms, now)
     if perpetual.args is not None:
-        arguments = pack_arguments(execution.function_name, perpetual.args, perpetual.kwargs)
+        codec = "cloudpickle" if execution.docket is None else execution.docket.codec
+        arguments = pack(codec, execution.function_name, perpetual.args, perpetual.kwargs)
     payload = encode_envelope(
         execution.key, execution.function_name, due, 1, execution.token, arguments
     )
