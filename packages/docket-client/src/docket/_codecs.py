@@ -20,7 +20,7 @@ from weakref import WeakKeyDictionary
 import msgspec
 
 from ._errors import MessageDecodeError, SerializationError
-from ._wire import NO_ARGUMENTS, pack_arguments, unpack_arguments
+from ._wire import NO_ARGUMENTS, first_unencodable, pack_arguments, unpack_arguments
 
 Codec = Literal["cloudpickle", "msgpack"]
 CODECS: tuple[Codec, ...] = get_args(Codec)
@@ -56,21 +56,11 @@ def pack(codec: Codec, function_name: str, args: tuple[Any, ...], kwargs: dict[s
         return _encoder.encode([args, kwargs])
     except (TypeError, ValueError, OverflowError) as error:
         raise SerializationError(
-            f"cannot encode the arguments of {function_name}{_culprit(args, kwargs)} with the "
+            f"cannot encode the arguments of {function_name}"
+            f"{first_unencodable(args, kwargs, _encoder.encode)} with the "
             f"msgpack codec: {error}. Pass plain data, datetimes, UUIDs, Decimals, enums, "
             "dataclasses or msgspec Structs, or use codec='cloudpickle'."
         ) from error
-
-
-def _culprit(args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:
-    named: list[tuple[str, Any]] = [(f"argument {i}", a) for i, a in enumerate(args)]
-    named += [(f"argument {name!r}", value) for name, value in kwargs.items()]
-    for label, value in named:
-        try:
-            _encoder.encode(value)
-        except (TypeError, ValueError, OverflowError):
-            return f" ({label}, a {type(value).__name__})"
-    return ""
 
 
 def unpack(

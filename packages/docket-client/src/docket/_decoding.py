@@ -15,11 +15,9 @@ if TYPE_CHECKING:
 def execution_from_envelope(docket: "Docket", envelope: bytes) -> tuple[Execution, bool] | None:
     """The execution an envelope describes, and whether its arguments unpickled here (if
     not, args and kwargs are empty); None when it is not docket's message."""
-    trusted = docket.signer is None or _verifies(docket.signer, envelope)
+    body, trusted = _checked(docket.signer, envelope)
     try:
-        _version, key, name, when_ms, attempt, token, arguments = decode_envelope(
-            unsigned(envelope)
-        )
+        _version, key, name, when_ms, attempt, token, arguments = decode_envelope(body)
     except MessageDecodeError:
         return None
     try:
@@ -43,9 +41,12 @@ def execution_from_envelope(docket: "Docket", envelope: bytes) -> tuple[Executio
     return execution, decoded
 
 
-def _verifies(signer: Signer, payload: bytes) -> bool:
+def _checked(signer: Signer | None, payload: bytes) -> tuple[bytes, bool]:
+    """The envelope of `payload`, and whether its arguments may be unpickled: always without
+    signing keys; with them, only when the signature checks out."""
+    if signer is None:
+        return unsigned(payload), True
     try:
-        signer.verify(payload)
+        return signer.verify(payload), True
     except UntrustedMessage:
-        return False
-    return True
+        return unsigned(payload), False

@@ -45,7 +45,7 @@ ROLES: tuple[Role, ...] = get_args(Role)
 _CONNECTION = ("ping", "select", "script|load", "evalsha", "subscribe", "unsubscribe")
 _READING = (
     *("exists", "hget", "hmget", "hgetall", "xrange", "xrevrange", "xpending", "xlen"),
-    *("zcard", "zcount", "zrange", "zrangebyscore", "zscore", "xinfo|stream"),
+    *("zcard", "zcount", "zrange", "zrangebyscore", "zscore", "xinfo|groups"),
 )
 _FOLLOWING = ("zadd", "zremrangebyscore")
 """Registering a followed key, so workers announce its changes (get_result, subscribe)."""

@@ -17,6 +17,7 @@ import os
 from collections.abc import Sequence
 
 SIGNED_HEAD = b"\xc1"
+SIGNED_BYTE = SIGNED_HEAD[0]
 DIGEST_SIZE = hashlib.sha256().digest_size
 SIGNED_PREFIX = len(SIGNED_HEAD) + DIGEST_SIZE
 SIGNING_KEYS_ENVVAR = "DOCKET_SIGNING_KEYS"
@@ -94,10 +95,6 @@ def unsigned(payload: bytes) -> bytes:
     """The envelope of a payload, signed or not, without checking anything (for reading a
     record or a dead letter, never for running it)."""
     return payload[SIGNED_PREFIX:] if payload[:1] == SIGNED_HEAD else payload
-
-
-def is_signed(payload: bytes) -> bool:
-    return payload[:1] == SIGNED_HEAD
 
 
 def keys_from_environment() -> list[bytes] | None:

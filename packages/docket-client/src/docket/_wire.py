@@ -5,6 +5,7 @@ workers. Only unpickle a message whose envelope decoded and whose function the w
 """
 
 import pickle
+from collections.abc import Callable
 from typing import Any
 
 import cloudpickle
@@ -28,7 +29,7 @@ def pack_arguments(function_name: str, args: tuple[Any, ...], kwargs: dict[str, 
             return pickle.dumps((args, kwargs), protocol=PICKLE_PROTOCOL)
         return bytes(cloudpickle.dumps((args, kwargs), protocol=PICKLE_PROTOCOL))
     except Exception as error:
-        culprit = _find_unpicklable(args, kwargs)
+        culprit = first_unencodable(args, kwargs, cloudpickle.dumps)
         raise SerializationError(
             f"cannot serialize the arguments of {function_name}{culprit} with cloudpickle: "
             f"{error}. Pass plain data (ids, strings, numbers, dataclasses) and let the task "
@@ -36,12 +37,15 @@ def pack_arguments(function_name: str, args: tuple[Any, ...], kwargs: dict[str, 
         ) from error
 
 
-def _find_unpicklable(args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:
+def first_unencodable(
+    args: tuple[Any, ...], kwargs: dict[str, Any], encode: Callable[[Any], Any]
+) -> str:
+    """ " (argument 'name', a Type)" for the first argument `encode` fails on, else ""."""
     named: list[tuple[str, Any]] = [(f"argument {i}", a) for i, a in enumerate(args)]
     named += [(f"argument {name!r}", value) for name, value in kwargs.items()]
     for label, value in named:
         try:
-            cloudpickle.dumps(value)
+            encode(value)
         except Exception:
             return f" ({label}, a {type(value).__name__})"
     return ""

@@ -10,7 +10,7 @@ from docket._backends.redis import Message, Redelivery
 from docket._codecs import unpack
 from docket._kernels import Envelope
 from docket._scripts import AckEntry
-from docket._signing import UntrustedMessage, is_signed, unsigned
+from docket._signing import SIGNED_BYTE, UntrustedMessage, unsigned
 from docket._speedups import decode_envelope
 from docket._time import timedelta_to_ms
 from redis.exceptions import RedisError
@@ -142,7 +142,7 @@ class Dispatcher:
         if not payload:
             self.dead_letter(message_id, "", NO_ENVELOPE_REASON)
             return None
-        if self.signer is not None or is_signed(payload):
+        if self.signer is not None or payload[0] == SIGNED_BYTE:
             return self._verified(message_id, payload)
         try:
             return decode_envelope(payload)
