@@ -27,6 +27,10 @@ class Call:
     payload: bytes
     new_key: bool
     """The key was made up for this call (none was given), so it cannot be pending."""
+    generated: bool = False
+    """Sent as one plain XADD, its key made from the entry's id once added (see
+    docket._generated): the envelope names no key or token, and `execution.key` is ''
+    until then."""
 
     def schedule_args(self, now: int) -> ScheduleArgs:
         """The schedule script's view of this call, `now` deciding whether it is due."""
@@ -39,9 +43,12 @@ def call_builder(
     function: Callable[..., Any] | str,
     when: datetime | None,
     key: str | None,
+    *,
+    may_generate: bool = False,
 ) -> Callable[..., Call]:
     """Check the parts of a call that do not depend on its arguments, once; return a function
-    that turns arguments into a Call."""
+    that turns arguments into a Call. `may_generate`: a call without a key that is due at
+    once may be a generated one (see Call.generated), when the docket keeps no records."""
     task: TaskFunction | None
     if isinstance(function, str):
         if not function:
@@ -58,6 +65,12 @@ def call_builder(
     if key is not None:
         check_task_key(key)
     signature = None if task is None else task_signature(task)
+    generating = (
+        may_generate
+        and key is None
+        and not docket.keeps_records
+        and docket.durability != "replicated"
+    )
 
     def build(*args: Any, **kwargs: Any) -> Call:
         if signature is not None:
@@ -66,9 +79,14 @@ def call_builder(
             except TypeError as error:
                 raise InvalidTaskError(f"{name}() cannot take these arguments: {error}.") from None
         arguments = pack(docket.codec, name, args, kwargs)
-        due = docket.now_ms() if when_ms is None else when_ms
-        task_key = new_task_key() if key is None else key
-        token = os.urandom(8).hex()
+        now = docket.now_ms()
+        due = now if when_ms is None else when_ms
+        generated = generating and due <= now  # key and token '' until added
+        if generated:
+            task_key = token = ""
+        else:
+            task_key = new_task_key() if key is None else key
+            token = os.urandom(8).hex()
         execution = Execution._create(
             function=task,
             function_name=name,
@@ -81,6 +99,6 @@ def call_builder(
         )
         execution.docket = docket
         payload = encode_envelope(task_key, name, due, 1, token, arguments)
-        return Call(execution, payload, new_key=key is None)
+        return Call(execution, payload, new_key=key is None, generated=generated)
 
     return build

@@ -9,6 +9,7 @@ or may not be removed.
 from typing import TYPE_CHECKING, Any
 
 from ._errors import MessageDecodeError
+from ._generated import unwrapped
 from ._scripts import Script
 from ._signing import unsigned
 from ._speedups import decode_envelope, parse_stream_reply
@@ -78,10 +79,11 @@ async def _run(docket: "Docket", entries: list[Entry]) -> int:
 def _key_of(payload: bytes | None) -> str:
     if not payload:
         return ""
+    carried, payload = unwrapped(payload)
     try:
-        return decode_envelope(unsigned(payload))[1]
+        return decode_envelope(unsigned(payload))[1] or carried or ""
     except MessageDecodeError:
-        return ""
+        return carried or ""
 
 
 def _text(value: Any) -> str:

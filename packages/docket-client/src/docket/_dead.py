@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from ._backends import RedisBackend
 from ._errors import MessageDecodeError
+from ._generated import unwrapped
 from ._signing import unsigned
 from ._speedups import decode_envelope
 
@@ -31,7 +32,7 @@ async def list_dead_letters(backend: RedisBackend, limit: int) -> list[DeadLette
     for entry_id, fields in await backend.dead_letters(limit):
         payload = fields.get(b"d", b"")
         try:
-            function: str | None = decode_envelope(unsigned(payload))[2]
+            function: str | None = decode_envelope(unsigned(unwrapped(payload)[1]))[2]
         except MessageDecodeError:
             function = None
         letters.append(
@@ -52,9 +53,12 @@ async def requeue_dead_letters(backend: RedisBackend, key: str | None) -> int:
     for letter in await list_dead_letters(backend, limit=1_000_000):
         if not letter.requeueable or (key is not None and letter.key != key):
             continue
+        carried, payload = unwrapped(letter.payload)
         _version, envelope_key, _function, _when, _attempt, token, _args = decode_envelope(
-            unsigned(letter.payload)
+            unsigned(payload)
         )
+        if not envelope_key:  # a generated key (docket._generated): the letter names it
+            envelope_key = token = carried or letter.key
         if await backend.requeue(letter.id.encode(), envelope_key, token, letter.payload):
             requeued += 1
     return requeued

@@ -5,6 +5,7 @@ from typing import TYPE_CHECKING
 from ._codecs import unpack
 from ._errors import MessageDecodeError
 from ._execution import Execution
+from ._generated import generated_key, unwrapped
 from ._signing import Signer, UntrustedMessage, unsigned
 from ._speedups import decode_envelope
 
@@ -12,14 +13,24 @@ if TYPE_CHECKING:
     from ._docket import Docket
 
 
-def execution_from_envelope(docket: "Docket", envelope: bytes) -> tuple[Execution, bool] | None:
+def execution_from_envelope(
+    docket: "Docket", envelope: bytes, message_id: bytes | None = None, key: str | None = None
+) -> tuple[Execution, bool] | None:
     """The execution an envelope describes, and whether its arguments unpickled here (if
-    not, args and kwargs are empty); None when it is not docket's message."""
+    not, args and kwargs are empty); None when it is not docket's message. A generated key's
+    envelope names none (see docket._generated): its key is the one the payload carries,
+    else `key`, else the one `message_id` (its stream entry) makes."""
+    carried, envelope = unwrapped(envelope)
     body, trusted = _checked(docket.signer, envelope)
     try:
-        _version, key, name, when_ms, attempt, token, arguments = decode_envelope(body)
+        _version, named, name, when_ms, attempt, token, arguments = decode_envelope(body)
     except MessageDecodeError:
         return None
+    if named:
+        key = named
+    else:
+        key = carried or key or (generated_key(message_id) if message_id else "")
+        token = key
     try:
         if not trusted:  # a docket with signing keys unpickles only what they signed
             raise MessageDecodeError("the message's signature does not check out")

@@ -195,7 +195,7 @@ def _as_running(execution: Execution, worker: str, started: datetime) -> Running
 def _decoded(
     docket: "Docket", payload: bytes, state: ExecutionState, message_id: bytes | None
 ) -> list[Execution]:
-    decoded = execution_from_envelope(docket, payload)
+    decoded = execution_from_envelope(docket, payload, message_id)
     if decoded is None:
         return []  # not docket's message: a worker dead-letters it
     execution, arguments_decoded = decoded

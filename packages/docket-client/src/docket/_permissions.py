@@ -16,7 +16,6 @@ scripts, so the rules keep up with them. ``docket acl ROLE`` prints them.
 """
 
 import re
-from importlib.resources import files
 from typing import Literal, get_args
 from urllib.parse import unquote, urlsplit
 
@@ -73,32 +72,12 @@ _SCRIPTS: dict[Role, tuple[Script, ...]] = {
 strikes (REQUEUE, STRIKE, clear.lua) need only commands the worker's rules already have."""
 
 _CALL = re.compile(r"""redis\.p?call\(\s*['"]([A-Za-z]+)['"]""")
-_FUNCTION = re.compile(r"^local function (\w+)\(", re.MULTILINE)
-
-
-def _prelude_functions() -> dict[str, str]:
-    """Each function of prelude.lua by name, with its source."""
-    source = files("docket._scripts").joinpath("prelude.lua").read_text(encoding="utf-8")
-    starts = [(m.start(), m.group(1)) for m in _FUNCTION.finditer(source)]
-    ends = [start for start, _ in starts[1:]] + [len(source)]
-    return {name: source[start:end] for (start, name), end in zip(starts, ends, strict=True)}
 
 
 def script_commands(script: Script) -> set[str]:
     """The commands `script` may call, lower case, as ACL rules name them: those of its own
-    file and of the prelude functions it calls (Redis checks each call, not the script)."""
-    name = next(name for name, known in BY_SHA.values() if known == script)
-    body = files("docket._scripts").joinpath(name).read_text(encoding="utf-8")
-    prelude = _prelude_functions()
-    sources, seen, todo = [body], set[str](), [body]
-    while todo:
-        text = todo.pop()
-        for function, code in prelude.items():
-            if function not in seen and re.search(rf"\b{function}\(", text):
-                seen.add(function)
-                sources.append(code)
-                todo.append(code)
-    return {call.lower() for text in sources for call in _CALL.findall(text)}
+    file and of the prelude helpers sent with it (Redis checks each call, not the script)."""
+    return {call.lower() for call in _CALL.findall(script.source)}
 
 
 def role_commands(role: Role) -> list[str]:

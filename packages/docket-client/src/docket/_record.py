@@ -42,7 +42,7 @@ async def read_record(docket: "Docket", key: str) -> "Execution | None":
     values, envelope, state, holder = raw
     if state is None or state is False or not envelope:
         return None  # only a cancel's memory of its own call, or not docket's message
-    decoded_execution = execution_from_envelope(docket, envelope)
+    decoded_execution = execution_from_envelope(docket, envelope, key=key)
     if decoded_execution is None:
         return None
     execution, decoded = decoded_execution

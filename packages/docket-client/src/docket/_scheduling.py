@@ -27,7 +27,7 @@ def prepare(
 ) -> Callable[..., Awaitable[Execution]]:
     """What `docket.add(...)` and `docket.replace(...)` return: called with the task's
     arguments, it schedules one execution in one round trip."""
-    build = call_builder(docket, function, when, key)
+    build = call_builder(docket, function, when, key, may_generate=not replace)
 
     async def schedule(*args: Any, **kwargs: Any) -> Execution:
         call = build(*args, **kwargs)
@@ -40,6 +40,13 @@ def prepare(
         if docket._strikes.active and docket._strikes.refuse(execution):
             return execution
         await check_sizes(backend, [call])
+        if call.generated:
+            execution.key = execution.token = await docket._persist(
+                f"schedule {execution.function_name} (under a new key)",
+                lambda resend: backend.add_generated(call.payload),
+            )
+            execution.scheduled = True
+            return execution
         arguments = call.schedule_args(docket.now_ms())
         replicated = docket.durability == "replicated"
         execution.scheduled = await docket._persist(

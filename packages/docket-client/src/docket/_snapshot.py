@@ -39,7 +39,7 @@ async def pending(docket: "Docket") -> list[Pending]:
     taken = set() if isinstance(delivered, Exception) else {entry[0] for entry in delivered}
     for message_id, payload in parse_stream_reply(_ok(entries)):
         if message_id not in taken and payload:
-            found.extend(_decoded("queued", payload, docket))
+            found.extend(_decoded("queued", payload, docket, message_id))
     keys = [member.decode() for member in _ok(parked)]
     if keys:
         payloads = await transport.execute_many([("HGET", k.task(key), "p") for key in keys])
@@ -55,8 +55,10 @@ def _ok(reply: Any) -> Any:
     return reply
 
 
-def _decoded(state: PendingState, payload: bytes, docket: "Docket") -> list[Pending]:
-    decoded = execution_from_envelope(docket, payload)
+def _decoded(
+    state: PendingState, payload: bytes, docket: "Docket", message_id: bytes | None = None
+) -> list[Pending]:
+    decoded = execution_from_envelope(docket, payload, message_id)
     if decoded is None:
         return []  # not docket's message: nothing a test could have scheduled
     execution, arguments_decoded = decoded

@@ -246,6 +246,8 @@ class ProducerTelemetry:
                 },
             ) as span:
                 execution = await send(traced_call(call))
+                if call.generated:  # its key is known only now (see docket._generated)
+                    span.set_attribute("docket.key", execution.key)
                 span.set_attribute("docket.disposition", execution.disposition.value)
         self.count([execution], replace)
         return execution

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from docket import Execution, MessageDecodeError
 from docket._backends.redis import Message, Redelivery
 from docket._codecs import unpack
+from docket._generated import MARK, generated_key, unwrapped
 from docket._kernels import Envelope
 from docket._scripts import AckEntry
 from docket._signing import SIGNED_BYTE, UntrustedMessage, unsigned
@@ -142,13 +143,23 @@ class Dispatcher:
         if not payload:
             self.dead_letter(message_id, "", NO_ENVELOPE_REASON)
             return None
+        carried = None
+        if payload[0] == MARK:
+            carried, payload = unwrapped(payload)
         if self.signer is not None or payload[0] == SIGNED_BYTE:
-            return self._verified(message_id, payload)
-        try:
-            return decode_envelope(payload)
-        except MessageDecodeError as error:
-            self.dead_letter(message_id, "", str(error))
-            return None
+            envelope = self._verified(message_id, payload)
+        else:
+            try:
+                envelope = decode_envelope(payload)
+            except MessageDecodeError as error:
+                self.dead_letter(message_id, carried or "", str(error))
+                return None
+        if envelope is None or envelope[1]:
+            return envelope
+        # a generated key (docket._generated): the entry's id, or the key its payload carries
+        key = carried or generated_key(message_id)
+        version, _, function, when_ms, attempt, _, arguments = envelope
+        return version, key, function, when_ms, attempt, key, arguments
 
     def _verified(self, message_id: bytes, payload: bytes) -> Envelope | None:
         """The envelope of a payload whose signature checks out, before anything of it is
@@ -158,7 +169,7 @@ class Dispatcher:
                 raise UntrustedMessage(SIGNED_WITHOUT_KEYS)
             return decode_envelope(self.signer.verify(payload))
         except (UntrustedMessage, MessageDecodeError) as error:
-            key, token = _key_and_token(payload)
+            key, token = _key_and_token(message_id, payload)
             self.dead_letter(message_id, key, str(error), token)
             return None
 
@@ -349,13 +360,17 @@ SIGNED_WITHOUT_KEYS = (
 )
 
 
-def _key_and_token(payload: bytes) -> tuple[str, str]:
+def _key_and_token(message_id: bytes, payload: bytes) -> tuple[str, str]:
     """The key and token a refused message names, for its dead letter (msgpack only: its
-    arguments stay bytes, nothing is unpickled); empty when it does not decode."""
+    arguments stay bytes, nothing is unpickled); empty when it does not decode. A generated
+    key's envelope names none: then they are its entry's (see docket._generated)."""
     try:
         envelope = decode_envelope(unsigned(payload))
     except MessageDecodeError:
         return "", ""
+    if not envelope[1]:
+        key = generated_key(message_id)
+        return key, key
     return envelope[1], envelope[5]
 
 

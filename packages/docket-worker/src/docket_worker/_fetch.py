@@ -1,10 +1,13 @@
-"""The fetch loop: read as many messages as there are free slots, waking the moment one frees."""
+"""The fetch loop: read as many messages as there are free slots (and a bounded prefetch, see
+_prefetch.py), waking the moment one frees."""
 
 import time
 from typing import TYPE_CHECKING
 
 from docket._backends import RedisBackend
 from redis.exceptions import ResponseError
+
+from ._prefetch import Prefetch
 
 if TYPE_CHECKING:
     from ._worker import Worker
@@ -18,9 +21,13 @@ FINISHING_BLOCK_MS = 50
 async def fetch_loop(worker: "Worker", reader: RedisBackend, until_finished: bool) -> None:
     """Fetch and start messages until the worker stops, or (until_finished) nothing is left."""
     dispatcher = worker.dispatcher
+    prefetch = Prefetch(worker.concurrency)
     block_ms: int | None = FINISHING_BLOCK_MS if until_finished else IDLE_BLOCK_MS
     while not worker.stopping:
         free = dispatcher.free_slots()
+        if free > 0 and prefetch.waiting:
+            dispatcher.start(prefetch.take(free))
+            continue
         worker.interruptible = True
         try:
             if free <= 0:
@@ -28,7 +35,8 @@ async def fetch_loop(worker: "Worker", reader: RedisBackend, until_finished: boo
                 dispatcher.slot_freed.clear()
                 continue
             worker.reading_since = time.monotonic()  # the health check spots a hung read
-            messages = await reader.read(worker.name, free, block_ms)
+            count = prefetch.count(free, worker.concurrency)
+            messages = await reader.read(worker.name, count, block_ms)
         except ResponseError as error:
             if "NOGROUP" not in str(error):
                 raise
@@ -41,6 +49,8 @@ async def fetch_loop(worker: "Worker", reader: RedisBackend, until_finished: boo
         if until_finished:
             # While messages keep coming, look without waiting, so the end is noticed at once.
             block_ms = None if messages else FINISHING_BLOCK_MS
+        if len(messages) > free:
+            messages = prefetch.keep(messages, free, dispatcher.held)
         if messages:
             dispatcher.start(messages)
         elif until_finished and not dispatcher.running and await finished(worker):

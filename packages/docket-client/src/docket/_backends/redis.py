@@ -150,6 +150,11 @@ class RedisBackend:
             call, replace=replace, resend=resend, replicated=replicated, running=running
         )
 
+    async def add_generated(self, payload: bytes) -> str:
+        """Add one due execution without a key as a plain XADD; its key, made from the
+        entry's id (see docket._generated)."""
+        return await self.scripts.add_generated(payload)
+
     async def schedule_many(
         self,
         calls: Sequence[ScheduleArgs],

@@ -12,14 +12,16 @@ from typing import Any
 
 from redis.exceptions import NoScriptError
 
+from .._generated import generated_key
 from .._keys import DocketKeys
 from .._signing import Signer
 from .._transport import NotReplicatedError, Transport
-from ._entries import _PADDING, CANCEL_MEMORY_MS, REPLICATION_TIMEOUT_MS, signed_retry
+from ._entries import _PADDING, CANCEL_MEMORY_MS, REPLICATION_TIMEOUT_MS, signed_retry, split_plain
 from ._entries import AckEntry as AckEntry
 from ._entries import AckResult as AckResult
 from ._entries import HandbackEntry as HandbackEntry
 from ._entries import ScheduleArgs as ScheduleArgs
+from ._prelude import prelude_for
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,11 +31,11 @@ class Script:
 
     @classmethod
     def load(cls, name: str, *, prelude: bool = False) -> "Script":
-        """A script's source; with `prelude`, after the shared helpers of prelude.lua."""
-        folder = files(__name__)
-        source = folder.joinpath(name).read_text(encoding="utf-8")
+        """A script's source; with `prelude`, after the shared helpers of prelude.lua that
+        it uses (see _prelude.py)."""
+        source = files(__name__).joinpath(name).read_text(encoding="utf-8")
         if prelude:
-            source = folder.joinpath("prelude.lua").read_text(encoding="utf-8") + "\n" + source
+            source = prelude_for(source) + "\n" + source
         script = cls(source, hashlib.sha1(source.encode()).hexdigest())
         BY_SHA[script.sha] = (name, script)
         return script
@@ -132,6 +134,13 @@ class Scripts:
                 raise reply
             return bool(reply)
         return bool(await self._evalsha(SCHEDULE, command))
+
+    async def add_generated(self, payload: bytes) -> str:
+        """XADD one due execution whose key is its entry's id (docket._generated)."""
+        if self.signer is not None:
+            payload = self.signer.sign(payload)
+        entry_id = await self._transport.execute("XADD", self._keys.stream, "*", "d", payload)
+        return generated_key(entry_id)
 
     async def seed(self, call: ScheduleArgs) -> bool:
         """Schedule `call` only if its key has no task hash at all (see schedule.lua)."""
@@ -265,6 +274,14 @@ class Scripts:
         """Settle `entries` in one call; `grace_ms` bounds how long an unknown task waits;
         `worker` names the worker in the records of the executions it started."""
         k = self._keys
+        plain, entries = split_plain(entries)
+        if not entries:
+            _raise_errors(
+                await self._transport.execute_many(
+                    [("XACK", k.stream, k.group, *plain), ("XDEL", k.stream, *plain)]
+                )
+            )
+            return AckResult([], [], [])
         if self.signer is not None:  # a retry or a next run is a payload written anew
             entries = [signed_retry(entry, self.signer) for entry in entries]
         prefix = k.task_prefix  # k.task(key), inlined: this runs for every message
@@ -280,8 +297,24 @@ class Scripts:
         else:  # the worker adds error texts only when records are kept
             for entry in entries:
                 args.extend(entry)
-        skipped, buried, orphaned = await self.run(ACK, keys, args)
+        if plain:
+            settle = [("XACK", k.stream, k.group, *plain), ("XDEL", k.stream, *plain)]
+            [*_, reply] = await self._run_after(settle, ACK, keys, args)
+        else:
+            reply = await self.run(ACK, keys, args)
+        skipped, buried, orphaned = reply
         return AckResult(_strings(skipped), _strings(buried), _strings(orphaned))
+
+    async def _run_after(
+        self, commands: list[tuple[Any, ...]], script: Script, keys: list[str], args: list[Any]
+    ) -> list[Any]:
+        """`commands`, then `script`, in one write; their replies, an error raised."""
+        run = ("EVALSHA", script.sha, len(keys), *keys, *args)
+        replies = await self._transport.execute_many([*commands, run])
+        if isinstance(replies[-1], NoScriptError):
+            await self._transport.execute("SCRIPT", "LOAD", script.source)
+            replies[-1] = await self._transport.execute(*run)
+        return _raise_errors(replies)
 
     async def admit_many(self, calls: Sequence[tuple[Sequence[str], Sequence[Any]]]) -> list[Any]:
         """Run admit.lua once per call in one write: each call's keys and args after the
@@ -313,7 +346,7 @@ class Scripts:
     async def read_execution(self, key: str, fields: Sequence[str]) -> Any:
         """The raw record of one task key (see execution.lua), or None."""
         k = self._keys
-        reply = await self.run(EXECUTION, [k.stream, k.task(key)], [k.group, *fields])
+        reply = await self.run(EXECUTION, [k.stream, k.task(key)], [k.group, key, *fields])
         return reply or None
 
     async def write_progress(
@@ -370,3 +403,11 @@ def _first_score(reply: Sequence[Any]) -> int | None:
 
 def _strings(replies: Sequence[bytes | str]) -> list[str]:
     return [s.decode() if isinstance(s, bytes) else str(s) for s in replies]
+
+
+def _raise_errors(replies: list[Any]) -> list[Any]:
+    """`replies`, unless one is an error: then it is raised."""
+    for reply in replies:
+        if isinstance(reply, Exception):
+            raise reply
+    return replies

@@ -1,5 +1,6 @@
 """The shapes of what the scripts take and give back: ack entries, schedule calls, results."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -49,3 +50,20 @@ def signed_retry(entry: AckEntry, signer: Signer) -> AckEntry:
     if entry[0] != "r" or not isinstance(entry[4], bytes):
         return entry
     return cast(AckEntry, (*entry[:4], signer.sign(entry[4]), *entry[5:]))
+
+
+PLAIN_OPS = frozenset({"a", "f"})
+
+
+def split_plain(entries: Sequence[AckEntry]) -> tuple[list[bytes], list[AckEntry]]:
+    """The ids of the entries a plain XACK + XDEL settles (a finished run of a generated key,
+    which has no task hash to clear: see docket._generated), and the entries ack.lua must."""
+    plain: list[bytes] = []
+    scripted: list[AckEntry] = []
+    for entry in entries:
+        key = entry[2]
+        if entry[0] in PLAIN_OPS and key[:1] == "~" and key[1:] == entry[1].decode():
+            plain.append(entry[1])
+        else:
+            scripted.append(entry)
+    return plain, scripted

@@ -90,6 +90,9 @@ for i = 9, #ARGV, width do
   local envelope = keeping and ARGV[i + 7] or ''
   if not resend or unsettled(stream, group, id) then
     local task = KEYS[3 + n]
+    if op == 'r' or op == 'u' then
+      adopt(task, key, token, id)
+    end
     local current = key ~= '' and redis.call('HGET', task, 'g') == token
     if op == 's' then
       -- Only while this very message is the key's and runs: a note that comes late (held

@@ -70,6 +70,9 @@ for n = 1, rules do
   end
 end
 
+if verdict ~= 'run' then
+  adopt(task, key, token, id)
+end
 if verdict == 'run' or redis.call('HGET', task, 'g') ~= token then
   for n = 1, rules do
     local kind, _, span = rule(n)
@@ -112,7 +115,7 @@ if verdict == 'park' then
     redis.call('RPUSH', waiting, entry)
   end
   redis.call('HDEL', task, 'm', 's', 'o')
-  redis.call('HSET', task, 'p', payload)
+  redis.call('HSET', task, 'p', carrying_key(key, payload))
   redis.call('ZADD', queue, score, key)
   if kind == 'f' then
     local _, most, lease = rule(culprit)

@@ -20,7 +20,7 @@ if resend == '1' and redis.call('HGET', task, 'c') == token then
   return 1
 end
 
-local state, message, parked = pending_state(stream, group, task)
+local state, message, parked = pending_state(stream, group, task, key)
 if not state and not message then
   return 0  -- nothing pending or running (a finished execution's record stays as it is)
 end
@@ -37,7 +37,7 @@ if state == 'queued' then
 elseif state == 'scheduled' then
   redis.call('ZREM', queue, key)
 elseif message and running == 'cancel' then
-  local holder = redis.call('HGET', task, 'g')
+  local holder = holder_of(task, key)
   if holder then
     local notice = holder .. ' ' .. key
     redis.call('PUBLISH', channel, notice)
@@ -45,6 +45,11 @@ elseif message and running == 'cancel' then
   end
 end
 redis.call('DEL', task)
+if message and not state and not stopped and generated_id(key) then
+  -- a generated key has no hash to delete: this one stops its retry (see adopt)
+  redis.call('HSET', task, 'c', token)
+  redis.call('PEXPIRE', task, tonumber(memory))
+end
 if state or stopped then
   redis.call('HSET', task, 'c', token)
   local keep = tonumber(memory)

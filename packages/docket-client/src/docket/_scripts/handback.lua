@@ -16,7 +16,8 @@ for i = 2, #ARGV, 3 do
     local task = KEYS[1 + n]
     local payload = payload_of(stream, id)
     if payload then
-      local fresh = redis.call('XADD', stream, '*', 'd', payload)
+      adopt(task, ARGV[i + 1], token, id)
+      local fresh = redis.call('XADD', stream, '*', 'd', carrying_key(ARGV[i + 1], payload))
       if redis.call('HGET', task, 'g') == token then
         redis.call('HSET', task, 'm', fresh)
         redis.call('HDEL', task, 's', 'o')  -- queued again, no longer running

@@ -23,12 +23,13 @@ for i = 4, #ARGV, 4 do
   local outcome = -1
   if unsettled(stream, group, id) then
     local task = KEYS[3 + n]
+    adopt(task, key, token, id)
     local fields = redis.call('HMGET', task, 'g', 'm')
     local current = fields[1] == token and fields[2] == id
     local payload = payload_of(stream, id)
     outcome = 0
     if payload and redis.call('HEXISTS', strikes, strike) == 0 then
-      local fresh = redis.call('XADD', stream, '*', 'd', payload)
+      local fresh = redis.call('XADD', stream, '*', 'd', carrying_key(key, payload))
       if current then
         redis.call('HSET', task, 'm', fresh)
         redis.call('HDEL', task, 's')  -- queued again, not running
@@ -38,7 +39,7 @@ for i = 4, #ARGV, 4 do
       -- A removal first: at maxmemory Redis refuses a script at its first write only if
       -- that write may grow memory, and holding must not stall then.
       redis.call('HDEL', task, 'm', 's')
-      redis.call('HSET', task, 'p', payload, 'h', now)
+      redis.call('HSET', task, 'p', carrying_key(key, payload), 'h', now)
       redis.call('ZADD', held, now, key)
       announce(events, followed, key, 'scheduled', false)
       outcome = 1

@@ -1,15 +1,57 @@
 -- Shared prelude of the scripts that schedule a task key or ask whether it is pending.
 
+-- A task added without a key, due at once, on a docket that keeps no records, is one plain
+-- XADD and has no task hash: its key is '~' and the id of its stream entry (docket._generated),
+-- and while that entry is there it is the whole of the execution's state. Returns the id a
+-- key of that form names, else nil.
+local function generated_id(key)
+  if key and string.byte(key, 1) == 126 then
+    return string.match(key, '^~(%d+%-%d+)$')
+  end
+  return nil
+end
+
+-- When such an execution must outlive its first entry (a retry, a hand-back, a hold, a park),
+-- it gets the task hash any other key has: its token is its key. Only the entry that named
+-- it does this, and only while the key has no hash (a cancel's or replace's is left alone).
+local function adopt(task, key, token, id)
+  if token == key and generated_id(key) == id and redis.call('EXISTS', task) == 0 then
+    redis.call('HSET', task, 'g', token, 'm', id)
+  end
+end
+
+-- The payload a fresh entry of `key` carries: for a generated key it is prefixed with 0xC0,
+-- the key and a NUL (an envelope never starts with 0xC0), as its envelope names no key and
+-- the new entry's id no longer says it.
+local function carrying_key(key, payload)
+  if generated_id(key) and string.byte(payload, 1) ~= 192 then
+    return '\192' .. key .. '\0' .. payload
+  end
+  return payload
+end
+
+-- The token of whoever holds a key's execution: its task hash's, or a generated key itself.
+local function holder_of(task, key)
+  return redis.call('HGET', task, 'g') or (generated_id(key) and key) or false
+end
+
 -- A key is pending while it is parked in the queue ('scheduled'), or in the stream but not yet
 -- delivered to a worker ('queued'). A delivered (running) execution is not pending, so it does
 -- not block a new execution with its key; nor is a finished one, whose task hash is its record
--- (field 's' says how it ended; its 'm' names a message that is gone). Returns state (or
--- false), message id (false once finished), parked payload.
-local function pending_state(stream, group, task)
+-- (field 's' says how it ended; its 'm' names a message that is gone). A generated `key`
+-- with no hash is pending while its entry is there. Returns state (or false), message id
+-- (false once finished), parked payload.
+local function pending_state(stream, group, task, key)
   local fields = redis.call('HMGET', task, 'm', 'p', 's')
   local message, parked, recorded = fields[1], fields[2], fields[3]
   if recorded and recorded ~= 'running' then
     return false, false, false
+  end
+  if not message and not parked then
+    local id = generated_id(key)
+    if id and #redis.call('XRANGE', stream, id, id) > 0 then
+      message = id
+    end
   end
   if message then
     local delivered = redis.pcall('XPENDING', stream, group, message, message, 1)
@@ -55,6 +97,7 @@ end
 -- it is due, else parked in the queue (and the schedulers woken if it is now the earliest).
 -- `fresh` says the task hash cannot exist (a key made up just now), which saves clearing it.
 local function put(stream, queue, task, key, token, payload, when, due, wake, fresh)
+  payload = carrying_key(key, payload)
   -- DEL only a hash that exists: a script's first write is where Redis refuses it at
   -- maxmemory, and a DEL of nothing would be that first write and let the rest through.
   if not fresh and redis.call('EXISTS', task) == 1 then

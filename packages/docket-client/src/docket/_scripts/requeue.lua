@@ -10,7 +10,7 @@ if ARGV[6] == '1' and redis.call('HGET', task, 'g') == token
     and #redis.call('XRANGE', dead, dead_id, dead_id) == 0 then
   return 1
 end
-if pending_state(stream, group, task) then
+if pending_state(stream, group, task, key) then
   return 0
 end
 put(stream, false, task, key, token, payload, 0, true, false)

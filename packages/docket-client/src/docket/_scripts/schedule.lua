@@ -35,10 +35,10 @@ if mode == 'new' then
   return 1
 end
 
-local state, message = pending_state(stream, group, task)
+local state, message = pending_state(stream, group, task, key)
 
 if not state and message and mode == 'replace' and ARGV[10] == 'cancel' then
-  local holder = redis.call('HGET', task, 'g')
+  local holder = holder_of(task, key)
   if holder then
     local notice = holder .. ' ' .. key
     redis.call('PUBLISH', ARGV[11], notice)

@@ -36,7 +36,7 @@ for i = 1, calls do
   local due, new = ARGV[at + 5] == '1', ARGV[at + 6] == '1'
   local state, message = false, false
   if not new then
-    state, message = pending_state(stream, group, task)
+    state, message = pending_state(stream, group, task, key)
   end
   if state and mode ~= 'replace' then
     results[i] = 0
