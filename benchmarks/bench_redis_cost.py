@@ -52,8 +52,10 @@ def _future_case(docket: Docket, ran: list[int]) -> Callable[[], Awaitable[Any]]
     async def noop() -> None:
         ran[0] += 1
 
-    when = datetime.now().astimezone() + timedelta(milliseconds=300)
-    return docket.add(noop, when=when)
+    # Each one due 300 ms after its add: parked, then moved by the scheduler.
+    return lambda: docket.add(
+        noop, when=datetime.now().astimezone() + timedelta(milliseconds=300)
+    )()
 
 
 def _retry_case(docket: Docket, ran: list[int]) -> Callable[[], Awaitable[Any]]:

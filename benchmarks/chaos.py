@@ -82,13 +82,14 @@ def parse_arguments() -> argparse.Namespace:
     )
     parser.set_defaults(topology="single")
     parser.add_argument("--deadline", type=float, default=120.0, help="seconds to finish in")
+    parser.add_argument("--shards", type=int, default=1, help="Docket(shards=N)")
     return parser.parse_args()
 
 
 class Workers:
     """The `docket worker` processes of the run, replaced as they are killed."""
 
-    def __init__(self, url: str, name: str, folder: Path, log: Path) -> None:
+    def __init__(self, url: str, name: str, folder: Path, log: Path, shards: int) -> None:
         self.command = [
             str(Path(sys.executable).parent / "docket"),
             "worker",
@@ -98,6 +99,7 @@ class Workers:
             "--concurrency", str(CONCURRENCY),
             "--redelivery-timeout", "1s",
             "--logging-level", "ERROR",
+            "--shards", str(shards),
         ]  # fmt: skip
         self.env = os.environ | {"PYTHONPATH": str(folder), "CHAOS_LOG": str(log)}
         self.folder = folder
@@ -145,8 +147,8 @@ class Workers:
                 process.kill()
 
 
-async def schedule(url: str, name: str, count: int) -> None:
-    async with Docket(name=name, url=url) as docket:
+async def schedule(url: str, name: str, count: int, shards: int) -> None:
+    async with Docket(name=name, url=url, shards=shards) as docket:
         for n in range(count):
             await docket.add("record", key=f"chaos-{n}")(n)
 
@@ -157,9 +159,14 @@ def ran(log: Path) -> Counter[int]:
     return Counter(int(line) for line in log.read_text().split())
 
 
-async def backlog(url: str, name: str) -> tuple[int, int]:
-    async with Docket(name=name, url=url) as docket:
-        return await docket.backend.backlog()
+async def backlog(url: str, name: str, shards: int) -> tuple[int, int]:
+    async with Docket(name=name, url=url, shards=shards) as docket:
+        backlogs = [await shard.backend.backlog() for shard in docket._views or [docket]]
+        return sum(b[0] for b in backlogs), sum(b[1] for b in backlogs)
+
+
+def drained(url: str, name: str, shards: int) -> bool:
+    return asyncio.run(backlog(url, name, shards)) == (0, 0)
 
 
 def fault(event: str, workers: Workers, topology: Topology) -> None:
@@ -180,10 +187,10 @@ def main() -> int:
     log = folder / "ran.log"
     name = f"chaos-{uuid.uuid4().hex[:8]}"
     topology = open_topology(options.topology, name)
-    workers = Workers(topology.url, name, folder, log)
+    workers = Workers(topology.url, name, folder, log, options.shards)
     started = time.monotonic()
     try:
-        asyncio.run(schedule(topology.url, name, options.tasks))
+        asyncio.run(schedule(topology.url, name, options.tasks, options.shards))
         for _ in range(options.workers):
             workers.start()
         events = ["kill"] * options.kills + ["restart"] * options.restarts
@@ -197,7 +204,9 @@ def main() -> int:
             time.sleep(0.01)
         while time.monotonic() - started < options.deadline:
             seen = ran(log)
-            if len(seen) == options.tasks and asyncio.run(backlog(topology.url, name)) == (0, 0):
+            if len(seen) == options.tasks and asyncio.run(
+                backlog(topology.url, name, options.shards)
+            ) == (0, 0):
                 break
             workers.replace_dead()
             if events:
@@ -216,7 +225,8 @@ def main() -> int:
     if workers.refused:
         deaths += f" ({workers.refused} refused to start mid-fault and were started again)"
     print(
-        f"chaos: {options.tasks} tasks, {options.workers} workers, {options.kills} SIGKILLs, "
+        f"chaos: {options.tasks} tasks on {options.shards} shard(s), {options.workers} workers, "
+        f"{options.kills} SIGKILLs, "
         f"{options.restarts} {RESTARTS[options.topology]}, {topology.replies_lost} lost replies, "
         f"{options.oom} out-of-memory episodes: {verdict}; {deaths}; {duplicates} duplicates "
         f"({duplicates / options.tasks:.1%}); {elapsed:.1f} s"

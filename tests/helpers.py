@@ -30,7 +30,12 @@ async def wait_until(
 async def assert_consistent(docket: Docket) -> None:
     """Every stored task key is either parked in the queue (or held by a strike) or has a
     message in the stream (or is what a cancel remembers of itself, or a finished execution's
-    record: expiring)."""
+    record: expiring); on each shard of a sharded docket."""
+    for shard in docket._views or [docket]:
+        await _assert_consistent(shard)
+
+
+async def _assert_consistent(docket: Docket) -> None:
     client: Any = docket.backend.client
     keys = docket.keys
     parked = {member.decode() for member in await client.zrange(keys.queue, 0, -1)}

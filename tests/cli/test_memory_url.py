@@ -82,8 +82,8 @@ def test_every_command_taking_a_url_refuses_memory() -> None:
     commands = commands_taking_url()
 
     # worker, dead ls|requeue|purge, tasks trace|fail|sleep, show, watch, strike, restore, strikes,
-    # workers ls|for-task, snapshot, clear
-    assert len(commands) == 16
+    # workers ls|for-task, snapshot, clear, dashboard
+    assert len(commands) == 17
     for command in commands:
         result = CliRunner().invoke(app, [*command, "--url", "memory://jobs"])
         assert (result.exit_code, the_one_line(result.stderr)) == (

@@ -49,6 +49,7 @@ PUBLIC_NAMES = [
     "Retry",
     "RunningExecution",
     "SerializationError",
+    "ShardCountError",
     "Shared",
     "Strike",
     "TaskArgument",

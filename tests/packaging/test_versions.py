@@ -27,8 +27,14 @@ def requirements(project: dict[str, Any]) -> list[Requirement]:
     return [Requirement(text) for text in listed]
 
 
-def test_the_workspace_has_the_four_members() -> None:
-    assert sorted(members()) == ["docket-cli", "docket-client", "docket-speedups", "docket-worker"]
+def test_the_workspace_has_the_five_members() -> None:
+    assert sorted(members()) == [
+        "docket-cli",
+        "docket-client",
+        "docket-dashboard",
+        "docket-speedups",
+        "docket-worker",
+    ]
 
 
 def test_all_members_share_one_version() -> None:

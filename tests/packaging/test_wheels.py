@@ -23,7 +23,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 QUICKSTART = ROOT / "examples" / "quickstart.py"
-OUR_NAMES = ("docket-cli", "docket-client", "docket-speedups", "docket-worker")
+OUR_NAMES = ("docket-cli", "docket-client", "docket-dashboard", "docket-speedups", "docket-worker")
 
 # The build compiles the Cython extension; on a cold uv cache it also fetches the build
 # requirements, so the module gets more than the suite's 60 s per test.
@@ -302,7 +302,7 @@ def test_docket_worker_alone_pulls_our_docket_client(worker_venv: Venv, dist: Di
 
 def test_docket_cli_alone_gives_a_working_docket_worker_command(cli_venv: Venv, dist: Dist) -> None:
     assert cli_venv.installed() == {
-        name: VERSION for name in OUR_NAMES if name != "docket-speedups"
+        name: VERSION for name in OUR_NAMES if name not in ("docket-speedups", "docket-dashboard")
     }
     assert_ours(cli_venv, dist, "docket-cli", "docket-client", "docket-worker")
     docket = str(cli_venv.path / "bin" / "docket")
@@ -335,7 +335,9 @@ def test_the_quickstart_runs_on_the_installed_wheels(
 
 
 def test_the_speedups_wheel_installs_the_compiled_kernels(full_venv: Venv, dist: Dist) -> None:
-    assert full_venv.installed() == {name: VERSION for name in OUR_NAMES if name != "docket-cli"}
+    assert full_venv.installed() == {
+        name: VERSION for name in OUR_NAMES if name not in ("docket-cli", "docket-dashboard")
+    }
     assert_ours(full_venv, dist, "docket-speedups")
 
     report = full_venv.run_python(

@@ -39,3 +39,22 @@ def test_every_task_runs_and_no_worker_dies_whatever_breaks(topology: str) -> No
     assert "all ran at least once" in result.stdout
     assert "no worker died" in result.stdout
     print(result.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.chaos
+@pytest.mark.timeout(150)
+@pytest.mark.parametrize("topology", ["single", pytest.param("cluster", marks=pytest.mark.cluster)])
+def test_a_sharded_drain_loses_nothing_while_workers_are_killed(topology: str) -> None:
+    mode = [] if topology == "single" else [f"--{topology}"]
+    result = subprocess.run(
+        [sys.executable, str(CHAOS), *SHORT_RUN, *mode, "--shards", "3", "--deadline", "90"],
+        capture_output=True,
+        text=True,
+        timeout=140,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "on 3 shard(s)" in result.stdout
+    assert "all ran at least once" in result.stdout
+    assert "no worker died" in result.stdout

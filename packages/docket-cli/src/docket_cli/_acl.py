@@ -30,6 +30,16 @@ def acl(
         ),
     ],
     docket: DocketOption = DEFAULT_DOCKET,
+    shards: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            max=1024,
+            metavar="N",
+            envvar="DOCKET_SHARDS",
+            help="The docket's number of shards (Docket(shards=N)): their keys too.",
+        ),
+    ] = 1,
 ) -> None:
     """Print the ACL rules of a Redis user for ROLE on one docket, for ACL SETUSER.
 
@@ -39,7 +49,7 @@ def acl(
     from docket._permissions import acl_rules
 
     try:
-        rules = acl_rules(role.value, docket)
+        rules = acl_rules(role.value, docket, shards)
     except ValueError as error:  # a docket name that cannot be used
         raise typer.BadParameter(str(error), param_hint="'--docket'") from None
     typer.echo(" ".join(rules))

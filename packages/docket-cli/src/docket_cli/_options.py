@@ -77,13 +77,17 @@ def on_docket[T](name: str, url: str, action: Callable[["Docket"], Awaitable[T]]
 
     from docket import Docket
     from docket._codecs import codec_from_environment
+    from docket._sharding import recorded_shards, shards_from_environment
     from docket._signing import keys_from_environment
 
     from ._opening import opening_error, opening_failure
 
     async def run() -> T:
         keys, codec = keys_from_environment(), codec_from_environment()
-        async with Docket(name=name, url=url, signing_keys=keys, codec=codec) as docket:
+        shards = shards_from_environment() or await recorded_shards(name, url)
+        async with Docket(
+            name=name, url=url, signing_keys=keys, codec=codec, shards=shards
+        ) as docket:
             return await action(docket)
 
     try:

@@ -18,6 +18,7 @@ from datetime import timedelta
 
 from docket import Docket, DocketError, DocketPermissionError, Worker
 from docket._codecs import codec_from_environment
+from docket._sharding import recorded_shards
 from docket._signing import keys_from_environment
 from docket._speedups import IMPLEMENTATION, REASON
 from docket._urls import redact_url
@@ -62,22 +63,30 @@ class WorkerSettings:
     """A module:function path, imported when the worker starts."""
     healthcheck_port: int | None = None
     metrics_port: int | None = None
+    shards: int | None = None
+    """None: as many as the docket records (docket._sharding)."""
 
 
 def run(settings: WorkerSettings, factory: LoopFactory | None) -> int:
     """Open the docket, register its task collections and run a worker on the loop `factory`
     makes; returns the exit status (or exits 1 with one line if the docket cannot be used)."""
+    opened = docket_of(settings, settings.shards or 1)
+    load_tasks(opened, settings.tasks)
+    return run_on(factory, run_worker(settings, opened))
+
+
+def docket_of(settings: WorkerSettings, shards: int) -> Docket:
+    """The worker's Docket, or exit 1 with one line if its settings are unusable."""
     try:
-        opened = Docket(
+        return Docket(
             name=settings.docket,
             url=settings.url,
             signing_keys=keys_from_environment(),
             codec=codec_from_environment(),
+            shards=shards,
         )
     except (DocketError, ValueError) as error:  # a docket name or signing key unusable
         fail(str(error))
-    load_tasks(opened, settings.tasks)
-    return run_on(factory, run_worker(settings, opened))
 
 
 def load_tasks(docket: Docket, paths: Sequence[str]) -> None:
@@ -103,6 +112,7 @@ def startup_line(worker: Worker, settings: WorkerSettings) -> str:
         f"{format_duration(worker.redelivery_timeout)}, shutdown timeout "
         f"{format_duration(worker.shutdown_timeout)}; tasks: {tasks}; loop: {settings.loop}; "
         f"speedups: {IMPLEMENTATION} ({REASON}); built-in tasks: {builtins}"
+        + (f"; shards: {docket.shards}" if docket.shards > 1 else "")
         + "".join(_extras(settings))
     )
 
@@ -179,12 +189,24 @@ async def run_worker(settings: WorkerSettings, docket: Docket) -> int:
     return 0
 
 
+async def as_recorded(settings: WorkerSettings, docket: Docket) -> Docket:
+    """`docket`, or the same docket with as many shards as it records (docket._sharding)."""
+    shards = await recorded_shards(settings.docket, settings.url)
+    if shards == docket.shards:
+        return docket
+    sharded = docket_of(settings, shards)
+    sharded.tasks.update(docket.tasks)  # the table its shard views share
+    return sharded
+
+
 async def _serve(settings: WorkerSettings, docket: Docket, signals: SignalHandler) -> None:
     options = worker_options(settings.dependencies, settings.fallback_task)  # or exit 1
     async with contextlib.AsyncExitStack() as stack:
         if settings.metrics_port is not None:  # before opening: they look for a MeterProvider
             stack.callback(serve_metrics_on(settings.metrics_port))
         try:
+            if settings.shards is None:  # as many as the docket records
+                docket = await as_recorded(settings, docket)
             await stack.enter_async_context(docket)
             worker = Worker(
                 docket,

@@ -17,6 +17,7 @@ from typing import Annotated
 import typer
 
 from ._acl import acl
+from ._dashboard import dashboard
 from ._dead import dead_app
 from ._durations import parse_duration, parse_positive_duration
 from ._executions import executions_app
@@ -91,6 +92,17 @@ def worker(
             help="How many tasks run at once.",
         ),
     ] = 10,
+    shards: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            max=1024,
+            metavar="N",
+            envvar="DOCKET_SHARDS",
+            show_default="as the docket records (1 if never sharded)",
+            help="The docket's number of shards (Docket(shards=N)); the worker consumes all.",
+        ),
+    ] = None,
     redelivery_timeout: Annotated[
         timedelta,
         typer.Option(
@@ -236,6 +248,7 @@ def worker(
         tasks=tasks,
         name=name,
         concurrency=concurrency,
+        shards=shards,
         redelivery_timeout=redelivery_timeout,
         shutdown_timeout=shutdown_timeout,
         max_deliveries=max_deliveries,
@@ -252,6 +265,7 @@ def worker(
 
 add_strike_commands(app)  # docket strike | restore | strikes
 app.command("acl")(acl)  # docket acl producer|worker|operator
+app.command("dashboard")(dashboard)  # docket dashboard: the web UI
 add_operation_commands(app)  # docket workers ls | for-task, snapshot, clear
 
 

@@ -31,6 +31,7 @@ from ._errors import MessageDecodeError as MessageDecodeError
 from ._errors import MessageTooLargeError as MessageTooLargeError
 from ._errors import ResultUnavailableError as ResultUnavailableError
 from ._errors import SerializationError as SerializationError
+from ._errors import ShardCountError as ShardCountError
 from ._execution import Execution as Execution
 from ._logged import Logged as Logged
 from ._markers import CurrentDocket as CurrentDocket
@@ -91,6 +92,7 @@ for _exported in (
     Retry,
     RunningExecution,
     SerializationError,
+    ShardCountError,
     Strike,
     Timeout,
     WorkerInfo,
@@ -137,6 +139,7 @@ _CLIENT_NAMES = [
     "Retry",
     "RunningExecution",
     "SerializationError",
+    "ShardCountError",
     "Shared",
     "Strike",
     "TaskArgument",

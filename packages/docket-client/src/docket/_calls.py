@@ -70,6 +70,7 @@ def call_builder(
         and key is None
         and not docket.keeps_records
         and docket.durability != "replicated"
+        and docket.shards == 1
     )
 
     def build(*args: Any, **kwargs: Any) -> Call:

@@ -2,44 +2,40 @@
 
 import asyncio
 import os
-from collections.abc import Awaitable, Callable, Collection, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any, Self, overload
 
 from redis.credentials import CredentialProvider
-from redis.exceptions import RedisError
 
 from ._backends import RedisBackend, open_backend, redact_url
 from ._backends._credentials import credentials_for, refreshing
 from ._builtin_tasks import builtin_tasks
 from ._calls import Call, call_builder
-from ._clear import clear as clear_docket
 from ._codecs import Codec, check_codec
-from ._dead import DeadLetter, list_dead_letters, requeue_dead_letters
 from ._docket_options import Durability, Running, check_options, check_running, record_ms_of
-from ._docket_snapshot import DEFAULT_LIMIT, DocketSnapshot, take_snapshot
-from ._errors import DocketConnectionError, DocketPermissionError, InvalidTaskError
+from ._errors import InvalidTaskError
 from ._events import Events
 from ._execution import Execution, TaskFunction
 from ._imports import import_collection
-from ._keys import DocketKeys, check_task_key
-from ._permissions import permission_error
+from ._keys import DocketKeys, check_task_key, shard_of
+from ._opening import opening_error
+from ._operations import DocketOperations
 from ._reconnect import persist, through_failover
 from ._record import read_record
 from ._results import ResultStorage
 from ._scheduling import prepare, schedule_calls
+from ._sharding import check_layout, check_shards, close_views, open_views
 from ._signing import signer_for
 from ._strike_follow import StrikeFollower, lift_strike, put_strike
 from ._strikes import Operator, Strike, Strikes, strike_of
 from ._tasks import check_one_task_per_name, check_task_function
 from ._telemetry import ProducerTelemetry, producer_telemetry
 from ._time import now_ms
-from ._tls import tls_hint
-from ._workers import WorkerInfo, read_task_workers, read_workers
 
 
-class Docket:
+class Docket(DocketOperations):
     """A named docket of work on a Redis server (or on ``memory://`` in this process).
 
     Args:
@@ -59,6 +55,8 @@ class Docket:
         signing_keys: HMAC keys; the first signs, any verifies; workers run what they verify.
         codec: "cloudpickle" (any object) or "msgpack" (plain data; never unpickles).
         heartbeat_interval, missed_heartbeats: workers' beats, and how many missed is gone.
+        shards: spread the docket's work over this many hash tags, ``{name:0}`` and on, so
+            that on Redis Cluster it uses that many masters (see docket._sharding).
     """
 
     def __init__(
@@ -75,6 +73,7 @@ class Docket:
         codec: Codec = "cloudpickle",
         heartbeat_interval: timedelta = timedelta(seconds=2),
         missed_heartbeats: int = 5,
+        shards: int = 1,
     ) -> None:
         check_options(
             durability=durability,
@@ -95,6 +94,7 @@ class Docket:
         self.signer, self.codec = signer_for(signing_keys), check_codec(codec)
         self._refreshing: asyncio.Task[None] | None = None
         self.keys = DocketKeys.for_docket(name)
+        self.shards = check_shards(shards)
         self.tasks: dict[str, TaskFunction] = builtin_tasks()  # trace, fail, sleep
         self._backend: RedisBackend | None = None
         self._followers: Events | None = None
@@ -103,6 +103,12 @@ class Docket:
         self._strike_follower: StrikeFollower | None = None
         self._telemetry: ProducerTelemetry | None = None
         """Set at opening when an OpenTelemetry SDK is configured (docket._telemetry)."""
+        self._views: list[Docket] = []
+        """With several shards, one view of each (docket._shard_view), opened with it."""
+        if self.shards > 1:
+            from ._shard_view import shard_views
+
+            self._views = shard_views(self)
 
     def now_ms(self) -> int:
         """Now, in epoch milliseconds, by this docket's clock: the machine's, or a test's
@@ -118,31 +124,27 @@ class Docket:
         return f"Docket(name={self.name!r}, url={redact_url(self.url)!r})"
 
     async def __aenter__(self) -> Self:
-        backend = open_backend(self.url, self.keys, credentials_for(self.credential_provider))
+        credentials = credentials_for(self.credential_provider)
+        backend = open_backend(self.url, self.keys, credentials)
         follower = StrikeFollower(self._strikes)
-        try:
-            await self._through_failover(backend.ping)
-            await self._through_failover(lambda: follower.load(backend))
-        except DocketPermissionError:
-            await backend.close()
-            raise
-        except (RedisError, OSError) as error:  # unreachable, silent, AUTH or SELECT refused
-            await backend.close()
-            refused = permission_error(error, action="open", url=self.url, docket=self.name)
-            if refused is not None:
-                raise refused from error
-            reason = str(error).rstrip(".") or type(error).__name__
-            advice = tls_hint(reason, self.url) or (
-                "Start the server, or check the URL (url=, --url or DOCKET_URL)."
-            )
-            raise DocketConnectionError(
-                f"cannot reach Redis at {redact_url(self.url)} for docket {self.name!r}: "
-                f"{reason}. {advice}"
-            ) from error
         backend.scripts.record_ms = record_ms_of(self.execution_ttl)
         backend.scripts.signer = self.signer
-        self._backend = backend
-        follower.start(backend)
+        try:
+            await self._through_failover(backend.ping)
+            self._backend = backend
+            await self._through_failover(lambda: check_layout(self))
+            await open_views(self, credentials)
+            strikes_backend = self._views[0].backend if self._views else backend
+            await self._through_failover(lambda: follower.load(strikes_backend))
+        except BaseException as error:
+            self._backend = None
+            await close_views(self)
+            await backend.close()
+            converted = opening_error(self, error)
+            if converted is error:
+                raise
+            raise converted from error
+        follower.start(strikes_backend)
         self._strike_follower = follower
         self._telemetry = producer_telemetry(self.name)
         self._refreshing = await refreshing(backend.credentials)
@@ -167,15 +169,21 @@ class Docket:
         if self._strike_follower is not None:
             await self._strike_follower.close()
             self._strike_follower = None
+        await close_views(self)
         if self._backend is not None:
             await self._backend.close()
             self._backend = None
 
-    def _events(self) -> Events:
-        """The shared subscription of this docket's key events, opened on first use."""
-        if self._followers is None:
-            self._followers = Events(self.backend)
-        return self._followers
+    def _events(self, key: str) -> Events:
+        """The shared subscription of the events of `key`'s shard, opened on first use."""
+        docket = self._view_for(key)
+        if docket._followers is None:
+            docket._followers = Events(docket.backend)
+        return docket._followers
+
+    def _view_for(self, key: str) -> "Docket":
+        """The shard that holds `key` (see _sharding), or this docket if it has one."""
+        return self._views[shard_of(key, self.shards)] if self._views else self
 
     @property
     def backend(self) -> RedisBackend:
@@ -313,7 +321,7 @@ class Docket:
         """
         check_task_key(key)
         check_running("cancel", running)
-        backend, token = self.backend, os.urandom(8).hex()
+        backend, token = self._view_for(key).backend, os.urandom(8).hex()
 
         async def send() -> bool:
             return await self._persist(
@@ -365,36 +373,3 @@ class Docket:
         ``arguments_decoded`` False) when this process cannot unpickle them."""
         check_task_key(key)
         return await read_record(self, key)
-
-    # -- operations (docket._workers, docket._docket_snapshot, docket._clear) -----------------
-
-    async def workers(self) -> Collection[WorkerInfo]:
-        """The live workers of this docket (their heartbeat has not expired), by name."""
-        return await read_workers(self)
-
-    async def task_workers(self, task_name: str) -> Collection[WorkerInfo]:
-        """The live workers that can run the task named `task_name`."""
-        return await read_task_workers(self, task_name)
-
-    async def snapshot(self, limit: int = DEFAULT_LIMIT) -> DocketSnapshot:
-        """Counts of all queued, scheduled and running work, and up to `limit` of each kind."""
-        return await take_snapshot(self, limit)
-
-    async def clear(self) -> int:
-        """Remove every queued, scheduled and held execution (not running ones); how many."""
-        return await clear_docket(self)
-
-    # -- dead letters ----------------------------------------------------------------------------
-
-    async def dead_letters(self, limit: int = 1000) -> list[DeadLetter]:
-        """Messages no worker could run, oldest first, with the reason for each."""
-        return await list_dead_letters(self.backend, limit)
-
-    async def requeue_dead_letters(self, key: str | None = None) -> int:
-        """Put dead letters back on the docket (all, or only those of `key`); how many. A letter
-        whose key has a pending execution again is left where it is."""
-        return await requeue_dead_letters(self.backend, key)
-
-    async def purge_dead_letters(self) -> int:
-        """Delete every dead letter; returns how many there were."""
-        return await self.backend.purge_dead_letters()

@@ -90,8 +90,11 @@ class DocketSnapshot:
         )
 
 
-async def take_snapshot(docket: "Docket", limit: int = DEFAULT_LIMIT) -> DocketSnapshot:
-    """A snapshot of `docket`, listing at most `limit` future and `limit` running executions."""
+async def take_snapshot(
+    docket: "Docket", limit: int = DEFAULT_LIMIT, *, with_workers: bool = True
+) -> DocketSnapshot:
+    """A snapshot of `docket`, listing at most `limit` future and `limit` running executions
+    (and its workers, unless `with_workers` is False: a shard's snapshot, see _sharding)."""
     if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
         raise ValueError(f"snapshot(limit={limit!r}) must be an int of at least 1.")
     transport, k = docket.backend.transport, docket.keys
@@ -140,7 +143,7 @@ async def take_snapshot(docket: "Docket", limit: int = DEFAULT_LIMIT) -> DocketS
         total_tasks=int(streamed) + int(parked) + int(held),
         future=sorted(future[:limit], key=lambda execution: execution.when_ms),
         running=running,
-        workers=await read_workers(docket),
+        workers=await read_workers(docket) if with_workers else (),
         queued_count=max(int(streamed) - delivered, 0),
         scheduled_count=int(parked),
         due_count=int(due),

@@ -73,3 +73,8 @@ class ExecutionFailed(DocketError):
 class ResultUnavailableError(DocketError):
     """A stored result that this process cannot read: it lives in a result_storage this
     Docket was not given, or it does not unpickle here (a class this process lacks)."""
+
+
+class ShardCountError(InvalidScheduleError):
+    """The docket is laid out in another number of shards than this client or worker was
+    given (Docket(shards=N)); the message says how to migrate."""

@@ -54,7 +54,7 @@ async def get_result(
             "and of this client an execution_ttl, e.g. timedelta(minutes=15), the default."
         )
     ends = None if budget is None else time.monotonic() + budget
-    async with docket._events().follow(execution.key) as queue:
+    async with docket._events(execution.key).follow(execution.key) as queue:
         await execution.sync()
         while not execution.state.finished:
             remaining = None if ends is None else ends - time.monotonic()
@@ -98,7 +98,7 @@ async def _outcome(execution: "Execution") -> Any:
 async def subscribe(execution: "Execution") -> AsyncIterator[Event]:
     """The execution's current state and progress, then each change until it finishes."""
     docket = execution._open_docket()
-    async with docket._events().follow(execution.key) as queue:
+    async with docket._events(execution.key).follow(execution.key) as queue:
         await execution.sync()
         yield execution._state_event()
         if execution.progress.current is not None or execution.progress.message:

@@ -3,9 +3,16 @@
 All of a docket's keys share the hash tag ``{name}``, so a docket lives in one cluster slot and
 dockets with different names never touch each other's keys. User task keys sit under
 ``{name}:task:`` and cannot collide with the internal keys.
+
+A docket of N shards (``Docket(shards=N)``, see _sharding.py) keeps the work of shard i under
+the tag ``{name:i}`` instead, so its shards land on different cluster slots; what belongs to
+the docket as a whole (its workers, the number of shards, the strikes channel) stays under
+``{name}``.
 """
 
+import dataclasses
 import os
+import zlib
 from dataclasses import dataclass
 
 from ._errors import InvalidScheduleError
@@ -41,6 +48,10 @@ class DocketKeys:
     """Prefix of each live worker's heartbeat hash (see docket._workers); `workers` is the
     sorted set of their names, scored by when each one's heartbeat expires (epoch ms)."""
     group: str = CONSUMER_GROUP
+    tag: str = ""
+    """The hash tag of the work's keys: ``{name}``, or ``{name:i}`` for shard i."""
+    shards: str = ""
+    """The string key that records a sharded docket's number of shards (docket-level)."""
 
     @classmethod
     def for_docket(cls, name: str) -> "DocketKeys":
@@ -53,20 +64,17 @@ class DocketKeys:
         tag = "{" + name + "}"
         return cls(
             name=name,
-            stream=f"{tag}:stream",
-            queue=f"{tag}:queue",
-            dead=f"{tag}:dead",
-            wake=f"{tag}:wake",
-            cancel=f"{tag}:cancel",
-            task_prefix=f"{tag}:task:",
             workers=f"{tag}:workers",
-            events_prefix=f"{tag}:events:",
-            followed=f"{tag}:followed",
-            strikes=f"{tag}:strikes",
             strikes_changed=f"{tag}:strikes-changed",
-            held=f"{tag}:held",
             worker_prefix=f"{tag}:worker:",
+            shards=f"{tag}:shards",
+            **_work_keys(tag),
         )
+
+    def shard(self, index: int) -> "DocketKeys":
+        """The keys of shard `index` of this docket: its work under ``{name:index}``; the
+        workers, the shard count and the strikes channel stay the docket's."""
+        return dataclasses.replace(self, **_work_keys("{" + f"{self.name}:{index}" + "}"))
 
     def task(self, key: str) -> str:
         """The hash that records the pending execution of a task key (and, once it is over,
@@ -77,7 +85,7 @@ class DocketKeys:
         """The key (or key prefix) of an admission limit: `kind` is concurrency, rate,
         debounce or cooldown; `scope` names the task or scope and, if any, the argument's
         value (see docket_worker._admission)."""
-        return f"{{{self.name}}}:{kind}:{scope}"
+        return f"{self.tag}:{kind}:{scope}"
 
     def worker(self, name: str) -> str:
         """The heartbeat hash of the worker named `name` (expires unless it beats again)."""
@@ -86,6 +94,29 @@ class DocketKeys:
     def events(self, key: str) -> str:
         """The channel on which the state changes and progress of a task key are announced."""
         return self.events_prefix + key
+
+
+def _work_keys(tag: str) -> dict[str, str]:
+    """The keys of the work under hash tag `tag` (a docket's, or one shard's)."""
+    return {
+        "stream": f"{tag}:stream",
+        "queue": f"{tag}:queue",
+        "dead": f"{tag}:dead",
+        "wake": f"{tag}:wake",
+        "cancel": f"{tag}:cancel",
+        "task_prefix": f"{tag}:task:",
+        "events_prefix": f"{tag}:events:",
+        "followed": f"{tag}:followed",
+        "strikes": f"{tag}:strikes",
+        "held": f"{tag}:held",
+        "tag": tag,
+    }
+
+
+def shard_of(key: str, shards: int) -> int:
+    """The shard that holds task key `key` on a docket of `shards` shards (CRC-32 of the key,
+    the same in every process and language)."""
+    return zlib.crc32(key.encode()) % shards if shards > 1 else 0
 
 
 def new_task_key() -> str:

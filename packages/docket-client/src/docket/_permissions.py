@@ -45,6 +45,7 @@ _CONNECTION = ("ping", "select", "script|load", "evalsha", "subscribe", "unsubsc
 _READING = (
     *("exists", "hget", "hmget", "hgetall", "xrange", "xrevrange", "xpending", "xlen"),
     *("zcard", "zcount", "zrange", "zrangebyscore", "zscore", "xinfo|groups"),
+    "get",  # the number of shards the docket records, read at opening (docket._sharding)
 )
 _FOLLOWING = ("zadd", "zremrangebyscore")
 """Registering a followed key, so workers announce its changes (get_result, subscribe)."""
@@ -53,9 +54,12 @@ _CONSUMING = (
     *("client|id", "client|unblock", "hset", "hdel", "del", "pexpire"),
 )
 
+_LAYOUT = ("set", "del")
+"""Recording the number of shards, by the first client or worker of a new layout."""
+
 _DIRECT: dict[Role, tuple[str, ...]] = {
-    "producer": (*_CONNECTION, *_READING, *_FOLLOWING, "wait"),
-    "worker": (*_CONNECTION, *_READING, *_FOLLOWING, "wait", *_CONSUMING),
+    "producer": (*_CONNECTION, *_READING, *_FOLLOWING, "wait", *_LAYOUT),
+    "worker": (*_CONNECTION, *_READING, *_FOLLOWING, "wait", *_CONSUMING, *_LAYOUT),
     "operator": (*_CONNECTION, *_READING),
 }
 """The commands each role's processes send themselves (outside scripts)."""
@@ -90,11 +94,13 @@ def role_commands(role: Role) -> list[str]:
     return sorted(commands)
 
 
-def acl_rules(role: Role, docket: str) -> list[str]:
-    """The ACL rules of a Redis user for `role` on the docket named `docket`: give them to
-    ``ACL SETUSER <user> on ><password> <rules...>``."""
-    tag = f"{{{DocketKeys.for_docket(docket).name}}}"
-    rules = ["resetkeys", f"~{tag}:*", "resetchannels", f"&{tag}:*", "-@all"]
+def acl_rules(role: Role, docket: str, shards: int = 1) -> list[str]:
+    """The ACL rules of a Redis user for `role` on the docket named `docket` (of `shards`
+    shards: their tags too): give them to ``ACL SETUSER <user> on ><password> <rules...>``."""
+    keys = DocketKeys.for_docket(docket)
+    tags = [keys.tag] + ([keys.shard(i).tag for i in range(shards)] if shards > 1 else [])
+    rules = ["resetkeys", *(f"~{tag}:*" for tag in tags), "resetchannels"]
+    rules += [*(f"&{tag}:*" for tag in tags), "-@all"]
     return rules + [f"+{command}" for command in role_commands(role)]
 
 

@@ -36,7 +36,7 @@ FIELDS = ("g", "s", "o", "x", "pc", "pt", "pm", "pu")
 
 async def read_record(docket: "Docket", key: str) -> "Execution | None":
     """The execution of `key` as its record says now, or None when the key has none."""
-    raw = await docket.backend.read_execution(key, FIELDS)
+    raw = await docket._view_for(key).backend.read_execution(key, FIELDS)
     if raw is None:
         return None
     values, envelope, state, holder = raw

@@ -85,7 +85,7 @@ def unpack(data: bytes, what: str) -> Any:
 async def load(docket: "Docket", key: str, token: str | None, elsewhere: bool) -> bytes | None:
     """The stored bytes of an execution's result or exception, or None if there are none."""
     if not elsewhere:
-        return await docket.backend.read_field(key, "r")
+        return await docket._view_for(key).backend.read_field(key, "r")
     storage = docket.result_storage
     if storage is None or token is None:
         raise ResultUnavailableError(

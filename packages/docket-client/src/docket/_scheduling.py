@@ -9,10 +9,13 @@ from typing import TYPE_CHECKING, Any
 
 from ._calls import Call, call_builder
 from ._docket_options import Running
+from ._errors import InvalidScheduleError
 from ._execution import Execution
+from ._keys import shard_of
 from ._limits import check_sizes
 
 if TYPE_CHECKING:
+    from ._backends import RedisBackend
     from ._docket import Docket
 
 
@@ -36,7 +39,8 @@ def prepare(
         return await send(call)
 
     async def send(call: Call) -> Execution:
-        execution, backend = call.execution, docket.backend
+        execution = call.execution
+        backend = docket._view_for(execution.key).backend if docket._views else docket.backend
         if docket._strikes.active and docket._strikes.refuse(execution):
             return execution
         await check_sizes(backend, [call])
@@ -96,9 +100,10 @@ async def _unstruck(
 
 async def _batch(docket: "Docket", calls: Iterable[Call], *, replace: bool) -> list[Execution]:
     """All the calls in one script run: every one scheduled, or none."""
-    batch, backend = list(calls), docket.backend
+    batch = list(calls)
     if not batch:
         return []
+    backend = _one_shard(docket, batch)
     await check_sizes(backend, batch)
     now = docket.now_ms()
     arguments = [call.schedule_args(now) for call in batch]
@@ -117,32 +122,56 @@ async def _batch(docket: "Docket", calls: Iterable[Call], *, replace: bool) -> l
 async def _chunks(
     docket: "Docket", calls: Iterable[Call], chunk_size: int, *, replace: bool
 ) -> list[Execution]:
-    """The calls `chunk_size` per round trip, every chunk written at once."""
+    """The calls `chunk_size` per round trip (per shard), every chunk written at once."""
     if chunk_size < 1:
         raise ValueError(f"chunk_size={chunk_size} must be at least 1.")
-    chunks = list(itertools.batched(calls, chunk_size))
-    backend = docket.backend
-    await check_sizes(backend, [call for chunk in chunks for call in chunk])
+    batch = list(calls)
+    await check_sizes(docket.backend, batch)
     now = docket.now_ms()
-    total = sum(map(len, chunks))
+    total = len(batch)
     replicated = docket.durability == "replicated"
 
-    async def send(chunk: tuple[Call, ...]) -> list[bool]:
+    async def send(backend: "RedisBackend", chunk: tuple[Call, ...]) -> None:
         arguments = [call.schedule_args(now) for call in chunk]
-        return await docket._persist(
+        scheduled = await docket._persist(
             f"schedule all {total} calls (chunks of {chunk_size}; others may have gone through)",
             lambda resend: backend.schedule_many(
                 arguments, replace=replace, resend=resend, replicated=replicated
             ),
         )
-
-    # Every chunk is written at once, so Redis works on one while the next is packed.
-    replies = await asyncio.gather(*map(send, chunks), return_exceptions=True)
-    executions: list[Execution] = []
-    for chunk, scheduled in zip(chunks, replies, strict=True):
-        if isinstance(scheduled, BaseException):
-            raise scheduled
         for call, was_scheduled in zip(chunk, scheduled, strict=True):
             call.execution.scheduled = was_scheduled
-            executions.append(call.execution)
-    return executions
+
+    # Every chunk is written at once, so Redis works on one while the next is packed.
+    sends = [
+        send(backend, chunk)
+        for backend, shard_calls in _by_shard(docket, batch)
+        for chunk in itertools.batched(shard_calls, chunk_size)
+    ]
+    for failed in await asyncio.gather(*sends, return_exceptions=True):
+        if isinstance(failed, BaseException):
+            raise failed
+    return [call.execution for call in batch]
+
+
+def _by_shard(docket: "Docket", calls: list[Call]) -> list[tuple["RedisBackend", list[Call]]]:
+    """The calls grouped by the shard of their key, in order (one group on one shard)."""
+    if not docket._views:
+        return [(docket.backend, calls)]
+    groups: dict[int, list[Call]] = {}
+    for call in calls:
+        groups.setdefault(shard_of(call.execution.key, docket.shards), []).append(call)
+    return [(docket._views[index].backend, group) for index, group in groups.items()]
+
+
+def _one_shard(docket: "Docket", calls: list[Call]) -> "RedisBackend":
+    """The backend of the one shard an atomic batch falls on; refused across shards."""
+    groups = _by_shard(docket, calls)
+    if len(groups) > 1:
+        raise InvalidScheduleError(
+            f"an atomic batch must stay on one shard, but the keys of these {len(calls)} calls "
+            f"fall on {len(groups)} of docket {docket.name!r}'s {docket.shards} shards: send it "
+            "without atomic=True (each call still keeps add's key semantics), or keep the "
+            "all-or-nothing batches on a docket with shards=1."
+        )
+    return groups[0][0]

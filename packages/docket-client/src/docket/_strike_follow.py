@@ -151,6 +151,11 @@ def _follower(docket: "Docket") -> tuple["RedisBackend", StrikeFollower]:
     return backend, follower
 
 
+def every_shard(docket: "Docket") -> list["RedisBackend"]:
+    """The backends of every shard (the docket's own when it has one shard)."""
+    return [view.backend for view in docket._views] or [docket.backend]
+
+
 async def following_strikes(docket: "Docket", within: float) -> bool:
     """Wait until `docket` follows its strikes channel (a worker does, before its first
     fetch, so that no strike made as it starts is missed); False if not `within` seconds."""
@@ -160,8 +165,10 @@ async def following_strikes(docket: "Docket", within: float) -> bool:
 
 async def put_strike(docket: "Docket", strike: Strike) -> Strike:
     """Put `strike` in effect and announce it (docket.strike)."""
-    backend, follower = _follower(docket)
-    await backend.scripts.strike(strike.id, strike.encode())
+    _backend, follower = _follower(docket)
+    # Each shard keeps its own copy: its hold script reads it within the shard's slot.
+    for backend in every_shard(docket):
+        await backend.scripts.strike(strike.id, strike.encode())
     await follower.reload()
     return strike
 
@@ -169,12 +176,15 @@ async def put_strike(docket: "Docket", strike: Strike) -> Strike:
 async def lift_strike(docket: "Docket", strike: Strike) -> int:
     """Lift `strike`, announce it, and make every held execution due again (the workers hold
     again what other strikes still match); returns how many were put back (docket.restore)."""
-    backend, follower = _follower(docket)
-    await backend.scripts.strike(strike.id, None)
+    _backend, follower = _follower(docket)
+    shards = every_shard(docket)
+    for backend in shards:
+        await backend.scripts.strike(strike.id, None)
     await follower.reload()
-    members: Any = await backend.transport.execute("ZRANGE", backend.keys.held, 0, -1)
-    keys = [m.decode() if isinstance(m, bytes) else str(m) for m in members]
     released = 0
-    for batch in itertools.batched(keys, UNHOLD_BATCH):
-        released += await backend.scripts.unhold(batch)
+    for backend in shards:
+        members: Any = await backend.transport.execute("ZRANGE", backend.keys.held, 0, -1)
+        keys = [m.decode() if isinstance(m, bytes) else str(m) for m in members]
+        for batch in itertools.batched(keys, UNHOLD_BATCH):
+            released += await backend.scripts.unhold(batch)
     return released

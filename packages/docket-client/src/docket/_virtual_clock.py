@@ -77,32 +77,26 @@ class VirtualClock:
     async def advance_to(self, when: datetime) -> None:
         """Move the clock to `when` (not back), running what falls due until then."""
         target = max(datetime_to_ms(when), self._ms)
-        backend = self.docket.backend
+        shards = self.docket._views or [self.docket]
         while True:
             await self._settled()
-            head = await self._earliest()
-            if head is None or head > target:
+            earliest = [(await _earliest(shard), shard) for shard in shards]
+            heads = [(head, shard) for head, shard in earliest if head is not None]
+            if not heads or min(head for head, _ in heads) > target:
                 break
-            self._ms = max(self._ms, head)
-            await backend.move_due(self._ms, MOVE_BATCH)
+            self._ms = max(self._ms, min(head for head, _ in heads))
+            for head, shard in heads:
+                if head <= self._ms:
+                    await shard.backend.move_due(self._ms, MOVE_BATCH)
         self._ms = target
-
-    async def _earliest(self) -> int | None:
-        """The due time of the earliest parked execution, or None."""
-        reply: Any = await self.docket.backend.transport.execute(
-            "ZRANGE", self.docket.keys.queue, 0, 0, "WITHSCORES"
-        )
-        if not reply:
-            return None
-        score = reply[0][1] if isinstance(reply[0], list) else reply[1]
-        return int(float(score))
 
     async def _settled(self) -> None:
         """Wait until the stream is empty: every due execution ran and was acknowledged."""
         deadline = time.monotonic() + SETTLE_WITHIN
         pause = POLL_FIRST
         while True:
-            streamed, _parked = await self.docket.backend.backlog()
+            shards = self.docket._views or [self.docket]
+            streamed = sum([(await shard.backend.backlog())[0] for shard in shards])
             if streamed == 0:
                 return
             if time.monotonic() > deadline:
@@ -117,3 +111,14 @@ class VirtualClock:
 
     def __repr__(self) -> str:
         return f"VirtualClock({self.docket.name!r}, now={self.now().isoformat()})"
+
+
+async def _earliest(docket: "Docket") -> int | None:
+    """The due time of the earliest parked execution of `docket` (one shard), or None."""
+    reply: Any = await docket.backend.transport.execute(
+        "ZRANGE", docket.keys.queue, 0, 0, "WITHSCORES"
+    )
+    if not reply:
+        return None
+    score = reply[0][1] if isinstance(reply[0], list) else reply[1]
+    return int(float(score))

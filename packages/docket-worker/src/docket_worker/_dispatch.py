@@ -84,9 +84,13 @@ class Dispatcher:
         """While `Worker.run_at_most` runs: how many more runs some keys may have."""
         self.stop_request: BaseException | None = None
         """What a task raised to stop the worker (KeyboardInterrupt, SystemExit)."""
+        self.siblings: list[Dispatcher] | None = None
+        """The dispatchers of every shard worker sharing this one's slots (see _sharded)."""
 
     def free_slots(self) -> int:
-        return self.worker.concurrency - len(self.running)
+        if self.siblings is None:
+            return self.worker.concurrency - len(self.running)
+        return self.worker.concurrency - sum(len(d.running) for d in self.siblings)
 
     def start(
         self, messages: Sequence[Message], redeliveries: Mapping[bytes, Redelivery] | None = None
@@ -329,7 +333,7 @@ class Dispatcher:
         it (`raise_stop_request`) once it has handed back its messages."""
         if self.stop_request is None:
             self.stop_request = error
-        self.worker.stop()
+        self.worker.root.stop()
 
     def raise_stop_request(self) -> None:
         """Raise what a task raised to stop the worker, if any (once)."""

@@ -49,6 +49,7 @@ async def fetch_loop(worker: "Worker", reader: RedisBackend, until_finished: boo
         if until_finished:
             # While messages keep coming, look without waiting, so the end is noticed at once.
             block_ms = None if messages else FINISHING_BLOCK_MS
+        free = max(dispatcher.free_slots(), 0)  # other shards may have taken slots meanwhile
         if len(messages) > free:
             messages = prefetch.keep(messages, free, dispatcher.held)
         if messages:
@@ -58,7 +59,15 @@ async def fetch_loop(worker: "Worker", reader: RedisBackend, until_finished: boo
 
 
 async def finished(worker: "Worker") -> bool:
-    """True when no task is due, queued, running or waiting for its ack anywhere."""
-    await worker.dispatcher.flush()
-    streamed, parked = await worker.docket.backend.backlog()
-    return streamed == 0 and parked == 0
+    """True when no task is due, queued, running or waiting for its ack anywhere (on any
+    shard of a sharded docket: a task on one may add work to another)."""
+    workers = worker.root.shards or [worker]
+    for each in workers:
+        await each.dispatcher.flush()
+        if each.dispatcher.running:
+            return False
+    for each in workers:
+        streamed, parked = await each.docket.backend.backlog()
+        if streamed or parked:
+            return False
+    return True

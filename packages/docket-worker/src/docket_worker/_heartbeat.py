@@ -35,7 +35,7 @@ class Heartbeat:
             pid=os.getpid(),
             started=ms_to_datetime(self.started_ms),
             concurrency=worker.concurrency,
-            running=len(worker.dispatcher.running),
+            running=worker.running_count(),
         )
         commands = beat_commands(docket.keys, info, heartbeat_ttl_ms(docket), now_ms())
         for reply in await docket.backend.transport.execute_many(commands):

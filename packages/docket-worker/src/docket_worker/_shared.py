@@ -81,7 +81,8 @@ _scopes: "WeakKeyDictionary[Worker, SharedScope]" = WeakKeyDictionary()
 
 
 async def shared_value(worker: "Worker", factory: Factory) -> Any:
-    """The value of `Shared(factory)` on `worker`."""
+    """The value of `Shared(factory)` on `worker` (shard workers share their root's)."""
+    worker = worker.root
     scope = _scopes.get(worker)
     if scope is None:
         scope = _scopes[worker] = SharedScope(worker)

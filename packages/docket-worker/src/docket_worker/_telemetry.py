@@ -149,7 +149,8 @@ class WorkerTelemetry:
         docket = self.worker.docket
         try:
             while True:
-                DEPTHS[docket.name] = await docket.backend.backlog()
+                backlogs = [await d.backend.backlog() for d in docket._views or [docket]]
+                DEPTHS[docket.name] = (sum(b[0] for b in backlogs), sum(b[1] for b in backlogs))
                 await asyncio.sleep(DEPTH_INTERVAL)
         finally:
             DEPTHS.pop(docket.name, None)

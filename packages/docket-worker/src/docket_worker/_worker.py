@@ -32,6 +32,7 @@ from ._outage import Outage, survive_outages
 from ._progress import ProgressWriter
 from ._run_limits import RunLimits
 from ._scheduler import Scheduler
+from ._sharded import automatic_on_shard, run_shards, shard_workers
 from ._shared import close_shared
 from ._shutdown import finish_running, settle_and_hand_back, stop_reading
 from ._telemetry import WorkerTelemetry, worker_telemetry
@@ -136,11 +137,41 @@ class Worker:
         self._reader: RedisBackend | None = None
         self._subscriber: RedisBackend | None = None
         note_worker(docket.url)
+        self.root = self
+        """The worker this one is a shard worker of (see _sharded), or itself."""
+        self.shards: list[Worker] = []
+        """On a sharded docket, one worker per shard, running under this one's name."""
+        if docket._views:
+            self.shards = shard_workers(
+                self,
+                {
+                    "redelivery_timeout": redelivery_timeout,
+                    "shutdown_timeout": shutdown_timeout,
+                    "max_deliveries": max_deliveries,
+                    "unknown_task_grace": unknown_task_grace,
+                    "schedule_automatic_tasks": schedule_automatic_tasks,
+                    "dependencies": dependencies,
+                    "fallback_task": fallback_task,
+                },
+            )
 
     def __repr__(self) -> str:
         return f"Worker(name={self.name!r}, docket={self.docket.name!r})"
 
     async def __aenter__(self) -> Self:
+        for worker in self.shards or [self]:
+            await worker._open_shard()
+        if not await following_strikes(self.docket, STRIKES_WAIT):  # before the first fetch
+            logger.warning("not following the strikes yet; using those read at opening")
+        self.stopping = False
+        self.telemetry = worker_telemetry(self)
+        for shard in self.shards:
+            shard.stopping, shard.telemetry = False, self.telemetry
+        await self.heartbeat.first_beat()  # listed in docket.workers() from now on
+        return self
+
+    async def _open_shard(self) -> None:
+        """Make sure the consumer group exists, and open the dedicated connections."""
         backend = self.docket.backend
         try:
             await self.docket._through_failover(backend.ensure_group)
@@ -162,17 +193,12 @@ class Worker:
                 f"cannot start a worker on docket {self.docket.name!r} at {url}: {reason}. "
                 "Check that the server is up, then start it again."
             ) from error
-        if not await following_strikes(self.docket, STRIKES_WAIT):  # before the first fetch
-            logger.warning("not following the strikes yet; using those read at opening")
-        self.stopping = False
-        self.telemetry = worker_telemetry(self)
         self._reader = backend.dedicated()
         self._subscriber = backend.dedicated()
-        await self.heartbeat.first_beat()  # listed in docket.workers() from now on
-        return self
 
     def _automatic_tasks(self) -> list[tuple[Callable[..., Any], Perpetual]]:
-        return automatic_tasks(self) if self.schedule_automatic_tasks else []
+        tasks = automatic_tasks(self) if self.schedule_automatic_tasks else []
+        return tasks if self.root is self else automatic_on_shard(self, tasks)
 
     async def __aexit__(
         self,
@@ -180,12 +206,13 @@ class Worker:
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        await finish_running(self, grace=0)
-        await settle_and_hand_back(self)
-        for dedicated in (self._reader, self._subscriber):
-            if dedicated is not None:
-                await dedicated.close()
-        self._reader = self._subscriber = None
+        for worker in self.shards or [self]:
+            await finish_running(worker, grace=0)
+            await settle_and_hand_back(worker)
+            for dedicated in (worker._reader, worker._subscriber):
+                if dedicated is not None:
+                    await dedicated.close()
+            worker._reader = worker._subscriber = None
         await self.heartbeat.forget()
         await close_shared(self)
 
@@ -207,7 +234,7 @@ class Worker:
         `shutdown_timeout` to finish, the rest goes back to the docket. The worker is opened
         here if it is not open yet. If `run_forever` fails, leaving the block raises it.
         """
-        if self._reader is not None:
+        if (self.shards or [self])[0]._reader is not None:
             async with self._background():
                 yield self
             return
@@ -231,11 +258,14 @@ class Worker:
         Perpetual tasks and other chains, which would otherwise never finish. A key's
         executions past its count are acknowledged without running, and a Perpetual's last
         allowed run schedules no next one."""
-        self.dispatcher.run_limits = RunLimits(iterations_by_key)
+        limits = RunLimits(iterations_by_key)
+        for worker in self.shards or [self]:
+            worker.dispatcher.run_limits = limits
         try:
             await self.run_until_finished()
         finally:
-            self.dispatcher.run_limits = None
+            for worker in self.shards or [self]:
+                worker.dispatcher.run_limits = None
 
     def stop(self) -> None:
         """Stop fetching; running tasks get `shutdown_timeout` to finish. Safe from signal
@@ -243,19 +273,35 @@ class Worker:
         self.stopping = True
         if self._fetching is not None and self.interruptible:
             self._fetching.cancel()
+        for shard in self.shards:
+            shard.stop()
 
     def health(self) -> Health:
         """Whether this worker is running, connected and fetching (`docket worker
         --healthcheck-port` serves it), and if not, why."""
+        if self.shards:
+            unwell = [h for h in map(health_of, self.shards) if not h.ok]
+            return unwell[0] if unwell else Health(True, "ok")
         return health_of(self)
 
     def statistics(self) -> WorkerStatistics:
         """What this worker has done so far."""
-        return WorkerStatistics(running=len(self.dispatcher.running), **self.dispatcher.counts)
+        counts = dict.fromkeys(self.dispatcher.counts, 0)
+        for worker in self.shards or [self]:
+            for name, count in worker.dispatcher.counts.items():
+                counts[name] += count
+        return WorkerStatistics(running=self.running_count(), **counts)
+
+    def running_count(self) -> int:
+        """How many tasks run now (on every shard)."""
+        return sum(len(worker.dispatcher.running) for worker in self.shards or [self])
 
     # -- the loops -----------------------------------------------------------------------------
 
     async def _run(self, *, until_finished: bool) -> None:
+        if self.shards:
+            await run_shards(self, until_finished)
+            return
         reader, subscriber = self._reader, self._subscriber
         if reader is None or subscriber is None:
             raise RuntimeError(f"{self!r} is not open: use `async with Worker(docket) as worker:`.")
@@ -271,11 +317,12 @@ class Worker:
             self.dispatcher.ack_loop,
             lambda: renew_leases(self),
             lambda: reclaim_abandoned(self),
-            self.heartbeat.run,
         ]
+        if self.root is self:  # a shard worker's root beats for all of its shards
+            loops.append(self.heartbeat.run)
         if automatic:
             loops.append(lambda: keep_seeded(self, automatic))
-        if self.telemetry is not None:
+        if self.telemetry is not None and self.root is self:
             loops += self.telemetry.loops()
         async with asyncio.TaskGroup() as group:
             background = [group.create_task(survive_outages(self.outage, loop)) for loop in loops]

@@ -1,0 +1,82 @@
+"""The dashboard's Redis cost per refresh, with 1,000,000 future tasks parked.
+
+On a private server, PARKED tasks are scheduled an hour ahead (add_many in chunks); then,
+between a `CONFIG RESETSTAT` and a read of `INFO commandstats`, each page is fetched once
+through the ASGI app (as a browser refresh would) and its commands and server µs are summed.
+
+Run: uv run pytest benchmarks/bench_dashboard.py --benchmark-only -s
+"""
+
+import asyncio
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+import redis.asyncio
+from docket import Docket
+from docket_dashboard import DashboardSettings, create_app
+
+from ._server_cost import private_server
+from ._support import Benchmark, report
+
+PARKED = 1_000_000
+CHUNK = 20_000
+PAGES = ("/", "/api/overview", "/tasks", "/running", "/future", "/dead")
+
+
+@pytest.fixture(scope="module")
+def cost_server_url() -> Iterator[str]:
+    with private_server() as server:
+        yield server.url
+
+
+async def _park(docket: Docket) -> None:
+    later = datetime.now(UTC) + timedelta(hours=1)
+    for start in range(0, PARKED, CHUNK):
+        await docket.add_many(
+            docket.call("trace", when=later, key=f"k{n}")(n) for n in range(start, start + CHUNK)
+        )
+
+
+async def _commandstats(client: "redis.asyncio.Redis") -> tuple[int, int]:
+    stats = await client.info("commandstats")
+    calls = usec = 0
+    for name, line in stats.items():
+        if any(word in name for word in ("config", "info")):
+            continue
+        calls += int(line["calls"])
+        usec += int(line["usec"])
+    return calls, usec
+
+
+async def _page_costs(url: str) -> dict[str, tuple[int, int]]:
+    name = f"bench-{uuid.uuid4().hex}"
+    async with Docket(name=name, url=url) as docket:
+        await _park(docket)
+        assert (await docket.snapshot(limit=1)).scheduled_count == PARKED
+    app = create_app(DashboardSettings(docket=name, url=url))
+    client = redis.asyncio.Redis.from_url(url)
+    costs: dict[str, tuple[int, int]] = {}
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as web:
+            for page in PAGES:
+                await web.get(page)  # warm: connections and scripts loaded
+                await client.config_resetstat()
+                response = await web.get(page)
+                assert response.status_code == 200
+                costs[page] = await _commandstats(client)
+    await client.aclose()
+    return costs
+
+
+@pytest.mark.timeout(300)
+def test_dashboard_redis_cost_per_refresh(benchmark: Benchmark, cost_server_url: str) -> None:
+    costs = benchmark.pedantic(
+        lambda: asyncio.run(_page_costs(cost_server_url)), rounds=1, iterations=1
+    )
+    for page, (calls, usec) in costs.items():
+        report(benchmark, f"{page}: commands per refresh", calls, "commands")
+        report(benchmark, f"{page}: server µs per refresh", usec, "µs")

@@ -1,0 +1,189 @@
+"""The dashboard's Starlette application: pages, a JSON feed for live updates, and actions."""
+
+import time
+from collections import deque
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs
+
+from docket import Docket
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from ._actions import perform
+from ._security import CSRF_COOKIE, action_refusal, new_csrf
+
+HERE = Path(__file__).parent
+LIMIT = 100
+"""The most executions one page lists (bounded queries, whatever the docket's size)."""
+SAMPLES = 3600
+"""One hour of samples at one a second."""
+
+
+@dataclass(frozen=True, slots=True)
+class DashboardSettings:
+    """How the dashboard opens its docket and guards its actions."""
+
+    docket: str
+    url: str
+    token: str | None = None
+    read_only: bool = False
+
+
+def _safe(value: Any, length: int = 200) -> str:
+    """A repr of `value`, truncated (the templates escape it)."""
+    text = repr(value)
+    return text if len(text) <= length else text[: length - 1] + "…"
+
+
+class Dashboard:
+    """The dashboard's pages and actions on one docket."""
+
+    def __init__(self, settings: DashboardSettings) -> None:
+        self.settings = settings
+        self.env = Environment(
+            loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(default=True)
+        )
+        self.env.filters["safe_repr"] = _safe
+        self._docket: Docket | None = None
+        self.samples: deque[dict[str, float]] = deque(maxlen=SAMPLES)
+
+    @property
+    def docket(self) -> Docket:
+        """The open docket (while the app runs)."""
+        assert self._docket is not None, "the dashboard's docket is not open"
+        return self._docket
+
+    @asynccontextmanager
+    async def lifespan(self, _app: Starlette) -> AsyncIterator[None]:
+        async with Docket(name=self.settings.docket, url=self.settings.url) as docket:
+            self._docket = docket
+            yield
+
+    def render(self, request: Request, name: str, **context: Any) -> Response:
+        csrf = request.cookies.get(CSRF_COOKIE) or new_csrf()
+        body = self.env.get_template(name).render(
+            csrf=csrf,
+            actions=not self.settings.read_only and bool(self.settings.token),
+            docket_name=self.settings.docket,
+            **context,
+        )
+        response = HTMLResponse(body)
+        response.set_cookie(CSRF_COOKIE, csrf, httponly=True, samesite="strict")
+        return response
+
+    async def counts(self) -> dict[str, Any]:
+        snapshot = await self.docket.snapshot(limit=1)
+        now = datetime.now(UTC)
+        data: dict[str, Any] = {
+            "due": snapshot.due_count,
+            "queued": snapshot.queued_count,
+            "running": snapshot.running_count,
+            "future": snapshot.scheduled_count - snapshot.due_count,
+            "dead": snapshot.dead_letters,
+            "workers": [
+                {
+                    "name": w.name,
+                    "age": round((now - w.last_seen).total_seconds(), 1),
+                    "running": w.running,
+                    "concurrency": w.concurrency,
+                }
+                for w in sorted(snapshot.workers, key=lambda w: w.name)
+            ],
+        }
+        self.samples.append(
+            {
+                "t": time.time(),
+                "depth": data["queued"] + data["due"],
+                "running": data["running"],
+                "dead": data["dead"],
+            }
+        )
+        data["samples"] = list(self.samples)[-600:]
+        return data
+
+    async def overview(self, request: Request) -> Response:
+        return self.render(request, "overview.html", page="overview", data=await self.counts())
+
+    async def api_overview(self, _request: Request) -> Response:
+        return JSONResponse(await self.counts())
+
+    async def tasks(self, request: Request) -> Response:
+        docket = self.docket
+        names: dict[str, int] = {}
+        for worker in await docket.workers():
+            for name in worker.tasks:
+                names[name] = names.get(name, 0) + 1
+        struck = {strike.function for strike in docket.strikes}
+        rows = sorted(names.items())
+        return self.render(request, "tasks.html", page="tasks", rows=rows, struck=struck)
+
+    async def running(self, request: Request) -> Response:
+        snapshot = await self.docket.snapshot(limit=LIMIT)
+        return self.render(request, "running.html", page="running", rows=snapshot.running)
+
+    async def future(self, request: Request) -> Response:
+        search = request.query_params.get("q", "")
+        snapshot = await self.docket.snapshot(limit=LIMIT)
+        rows = [
+            e for e in snapshot.future if not search or search in e.key or search in e.function_name
+        ]
+        return self.render(request, "future.html", page="future", rows=rows, q=search)
+
+    async def dead(self, request: Request) -> Response:
+        letters = await self.docket.dead_letters(LIMIT)
+        return self.render(request, "dead.html", page="dead", rows=letters)
+
+    async def execution(self, request: Request) -> Response:
+        key = request.query_params.get("key", "")
+        found = await self.docket.get_execution(key) if key else None
+        return self.render(request, "execution.html", page="execution", key=key, execution=found)
+
+    async def action(self, request: Request) -> Response:
+        form = {
+            name: values[0] for name, values in parse_qs((await request.body()).decode()).items()
+        }
+        refused = action_refusal(
+            request,
+            str(form.get("csrf", "")),
+            str(form.get("token", "")),
+            self.settings.token,
+            self.settings.read_only,
+        )
+        if refused is not None:
+            return HTMLResponse(f"refused: {refused}", status_code=403)
+        try:
+            await perform(
+                self.docket, form.get("action", ""), form.get("key", ""), form.get("when", "")
+            )
+        except ValueError as error:
+            return HTMLResponse(f"refused: {error}", status_code=400)
+        back = str(form.get("back", "/"))
+        return RedirectResponse(back if back.startswith("/") else "/", status_code=303)
+
+
+def create_app(settings: DashboardSettings) -> Starlette:
+    """The dashboard application for `settings`."""
+    d = Dashboard(settings)
+    return Starlette(
+        routes=[
+            Route("/", d.overview),
+            Route("/api/overview", d.api_overview),
+            Route("/tasks", d.tasks),
+            Route("/running", d.running),
+            Route("/future", d.future),
+            Route("/dead", d.dead),
+            Route("/execution", d.execution),
+            Route("/action", d.action, methods=["POST"]),
+            Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
+        ],
+        lifespan=d.lifespan,
+    )
