@@ -51,8 +51,6 @@ async def test_overview_shows_counts_and_updates_live(
         await screenshot(page, "overview")
         await page.goto(base + "/future")
         await screenshot(page, "future")
-        await page.goto(base + "/running")
-        await screenshot(page, "running")
         await page.goto(base + "/tasks")
         assert await page.locator("#tasks td.key", has_text="trace").count() == 1
         await screenshot(page, "tasks")
@@ -84,7 +82,6 @@ async def test_a_script_key_renders_as_text(docket: Docket, serve: Serve, page: 
     assert await page.evaluate("window.pwned === undefined")
     await page.goto(base + "/execution?key=" + "%3Cscript%3Ewindow.pwned%3D1%3C%2Fscript%3E")
     assert await page.evaluate("window.pwned === undefined")
-    await screenshot(page, "execution")
 
 
 async def test_actions_without_the_token_are_refused(

@@ -28,6 +28,9 @@ from ._workers import WorkerInfo, read_workers
 if TYPE_CHECKING:
     from ._docket import Docket
 
+PARKED_WAITING = 2**52
+"""Executions waiting for a concurrency slot are parked from this score on (admit.lua): no
+clock reaches it, so they are never due by time."""
 DEFAULT_LIMIT = 1000
 """How many executions of each kind (future, running) a snapshot lists at most."""
 
@@ -230,8 +233,10 @@ def _first_due(head: Sequence[Any]) -> datetime | None:
     """The score of a ZRANGE ... WITHSCORES reply of one member: [m, s] or [[m, s]]."""
     if not head:
         return None
-    score = head[0][1] if isinstance(head[0], list) else head[1]
-    return ms_to_datetime(int(float(score)))
+    score = int(float(head[0][1] if isinstance(head[0], list) else head[1]))
+    if score >= PARKED_WAITING:  # only executions waiting for a limit's slot are parked
+        return None
+    return ms_to_datetime(score)
 
 
 def _text(value: Any) -> str:

@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from html import escape
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
@@ -19,6 +20,8 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from ._actions import perform
+from ._detail import detail, progress_of, safe_repr
+from ._limits import read_limits
 from ._security import CSRF_COOKIE, action_refusal, new_csrf
 
 HERE = Path(__file__).parent
@@ -38,10 +41,9 @@ class DashboardSettings:
     read_only: bool = False
 
 
-def _safe(value: Any, length: int = 200) -> str:
-    """A repr of `value`, truncated (the templates escape it)."""
-    text = repr(value)
-    return text if len(text) <= length else text[: length - 1] + "…"
+def _cursor(text: str) -> int:
+    """A SCAN cursor from the query string (0 when it is not one)."""
+    return int(text) if text.isdigit() and len(text) < 21 else 0
 
 
 class Dashboard:
@@ -52,7 +54,7 @@ class Dashboard:
         self.env = Environment(
             loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(default=True)
         )
-        self.env.filters["safe_repr"] = _safe
+        self.env.filters["safe_repr"] = safe_repr
         self._docket: Docket | None = None
         self.samples: deque[dict[str, float]] = deque(maxlen=SAMPLES)
 
@@ -128,7 +130,28 @@ class Dashboard:
 
     async def running(self, request: Request) -> Response:
         snapshot = await self.docket.snapshot(limit=LIMIT)
-        return self.render(request, "running.html", page="running", rows=snapshot.running)
+        rows = snapshot.running
+        progress = {p["key"]: p for p in await progress_of(self.docket, [r.key for r in rows])}
+        return self.render(request, "running.html", page="running", rows=rows, progress=progress)
+
+    async def api_progress(self, request: Request) -> Response:
+        """State and progress of the keys the running page lists (at most LIMIT of them)."""
+        keys = [key for key in request.query_params.getlist("key") if key][:LIMIT]
+        try:
+            return JSONResponse(await progress_of(self.docket, keys))
+        except ValueError as error:
+            return JSONResponse({"error": str(error)}, status_code=400)
+
+    async def limits(self, request: Request) -> Response:
+        cursor = _cursor(request.query_params.get("cursor", ""))
+        try:
+            snapshot = await self.docket.snapshot(limit=LIMIT)
+            running = {execution.token: execution.key for execution in snapshot.running}
+            problem = ""
+        except OverflowError as error:  # see unreadable(): holders are then shown by token
+            running, problem = {}, f"the running executions cannot be read now ({error})"
+        view = await read_limits(self.docket, running, cursor)
+        return self.render(request, "limits.html", page="limits", view=view, problem=problem)
 
     async def future(self, request: Request) -> Response:
         search = request.query_params.get("q", "")
@@ -144,8 +167,11 @@ class Dashboard:
 
     async def execution(self, request: Request) -> Response:
         key = request.query_params.get("key", "")
-        found = await self.docket.get_execution(key) if key else None
-        return self.render(request, "execution.html", page="execution", key=key, execution=found)
+        try:
+            found = await detail(self.docket, key) if key else None
+        except ValueError:  # not a key docket can name
+            found = None
+        return self.render(request, "execution.html", page="execution", key=key, found=found)
 
     async def action(self, request: Request) -> Response:
         form = {
@@ -167,7 +193,16 @@ class Dashboard:
         except ValueError as error:
             return HTMLResponse(f"refused: {error}", status_code=400)
         back = str(form.get("back", "/"))
-        return RedirectResponse(back if back.startswith("/") else "/", status_code=303)
+        local = back.startswith("/") and not back.startswith("//") and "\\" not in back
+        return RedirectResponse(back if local else "/", status_code=303)
+
+
+async def unreadable(_request: Request, error: Exception) -> Response:
+    """A page for a snapshot docket-client cannot take: while the only parked executions are
+    ConcurrencyLimit waiters (queue scores from 2**52 on), its next due time overflows."""
+    return HTMLResponse(
+        f"<p>The docket's snapshot cannot be read now: {escape(repr(error))}.</p>", 503
+    )
 
 
 def create_app(settings: DashboardSettings) -> Starlette:
@@ -179,6 +214,8 @@ def create_app(settings: DashboardSettings) -> Starlette:
             Route("/api/overview", d.api_overview),
             Route("/tasks", d.tasks),
             Route("/running", d.running),
+            Route("/api/progress", d.api_progress),
+            Route("/limits", d.limits),
             Route("/future", d.future),
             Route("/dead", d.dead),
             Route("/execution", d.execution),
@@ -186,4 +223,5 @@ def create_app(settings: DashboardSettings) -> Starlette:
             Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
         ],
         lifespan=d.lifespan,
+        exception_handlers={OverflowError: unreadable},
     )
