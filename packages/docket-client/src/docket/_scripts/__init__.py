@@ -4,10 +4,7 @@ Each wrapper is named after its ``.lua`` file. Scripts run by ``EVALSHA``; when 
 answers NOSCRIPT (after a restart or SCRIPT FLUSH) the script is loaded and the call repeated.
 """
 
-import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass
-from importlib.resources import files
 from typing import Any
 
 from redis.exceptions import NoScriptError
@@ -21,44 +18,22 @@ from ._entries import AckEntry as AckEntry
 from ._entries import AckResult as AckResult
 from ._entries import HandbackEntry as HandbackEntry
 from ._entries import ScheduleArgs as ScheduleArgs
-from ._prelude import prelude_for
-
-
-@dataclass(frozen=True, slots=True)
-class Script:
-    source: str
-    sha: str
-
-    @classmethod
-    def load(cls, name: str, *, prelude: bool = False) -> "Script":
-        """A script's source; with `prelude`, after the shared helpers of prelude.lua that
-        it uses (see _prelude.py)."""
-        source = files(__name__).joinpath(name).read_text(encoding="utf-8")
-        if prelude:
-            source = prelude_for(source) + "\n" + source
-        script = cls(source, hashlib.sha1(source.encode()).hexdigest())
-        BY_SHA[script.sha] = (name, script)
-        return script
-
-
-BY_SHA: dict[str, tuple[str, Script]] = {}
-"""Every script by its SHA1, with its file name: Redis names a failing script by its SHA."""
-
-
-SCHEDULE = Script.load("schedule.lua", prelude=True)
-SCHEDULE_BATCH = Script.load("schedule_batch.lua", prelude=True)
-CANCEL = Script.load("cancel.lua", prelude=True)
-REQUEUE = Script.load("requeue.lua", prelude=True)
-MOVE_DUE = Script.load("move_due.lua", prelude=True)
-ACK = Script.load("ack.lua", prelude=True)
-HANDBACK = Script.load("handback.lua", prelude=True)
-ADMIT = Script.load("admit.lua", prelude=True)
-RELEASE = Script.load("release.lua", prelude=True)
-EXECUTION = Script.load("execution.lua", prelude=True)
-PROGRESS = Script.load("progress.lua")
-STRIKE = Script.load("strike.lua")
-HOLD = Script.load("hold.lua", prelude=True)
-UNHOLD = Script.load("unhold.lua", prelude=True)
+from ._loaded import ACK as ACK
+from ._loaded import ADMIT as ADMIT
+from ._loaded import BY_SHA as BY_SHA
+from ._loaded import CANCEL as CANCEL
+from ._loaded import EXECUTION as EXECUTION
+from ._loaded import HANDBACK as HANDBACK
+from ._loaded import HOLD as HOLD
+from ._loaded import MOVE_DUE as MOVE_DUE
+from ._loaded import PROGRESS as PROGRESS
+from ._loaded import RELEASE as RELEASE
+from ._loaded import REQUEUE as REQUEUE
+from ._loaded import SCHEDULE as SCHEDULE
+from ._loaded import SCHEDULE_BATCH as SCHEDULE_BATCH
+from ._loaded import STRIKE as STRIKE
+from ._loaded import UNHOLD as UNHOLD
+from ._loaded import Script as Script
 
 HoldEntry = tuple[bytes, str, str, str]
 """(message id, key, token, id of the strike it matched) of a struck message to hold."""
