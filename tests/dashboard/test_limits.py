@@ -15,6 +15,14 @@ from ..helpers import wait_until
 from .conftest import Serve, screenshot
 
 
+@pytest.fixture
+def docket_url(redis_url: str) -> str:
+    """These tests get a database of their own (no other test uses 5): the scan test pages
+    through every key of the database 10 at a time, which on the suite's shared database 0,
+    with every other test's records in it, takes thousands of pages."""
+    return redis_url.rsplit("/", 1)[0] + "/5"
+
+
 @pytest.mark.parametrize("later", [True, False], ids=["with-future-work", "only-waiters-parked"])
 async def test_the_limits_page_shows_the_holder_and_the_waiter(
     docket: Docket, make_worker: WorkerFactory, serve: Serve, page: Page, later: bool
