@@ -1,16 +1,21 @@
 """The dashboard's Redis cost per refresh, with 1,000,000 future tasks parked.
 
-On a private server, PARKED tasks are scheduled an hour ahead (add_many in chunks); then,
-between a `CONFIG RESETSTAT` and a read of `INFO commandstats`, each page is fetched once
-through the ASGI app (as a browser refresh would) and its commands and server µs are summed.
+On a private server, PARKED tasks are scheduled an hour ahead (add_many in chunks) and LIMITS
+ConcurrencyLimit scopes get holders and waiters (keys written as docket-worker writes them, so
+the limits page has something to find among the million task keys its bounded scan goes
+through); then, between a `CONFIG RESETSTAT` and a read of `INFO commandstats`, each page is
+fetched once through the ASGI app (as a browser refresh would) and its commands and server µs
+are summed. The live feed of the running page asks for the progress of PROGRESS_KEYS keys.
 
 Run: uv run pytest benchmarks/bench_dashboard.py --benchmark-only -s
 """
 
 import asyncio
+import time
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import httpx
 import pytest
@@ -23,7 +28,22 @@ from ._support import Benchmark, report
 
 PARKED = 1_000_000
 CHUNK = 20_000
-PAGES = ("/", "/api/overview", "/tasks", "/running", "/future", "/dead")
+LIMITS = 100
+HOLDERS = 3
+WAITERS = 5
+PROGRESS_KEYS = 100
+PROGRESS = "/api/progress?" + "&".join(f"key=k{n}" for n in range(PROGRESS_KEYS))
+PAGES = (
+    "/",
+    "/api/overview",
+    "/tasks",
+    "/running",
+    PROGRESS,
+    "/limits",
+    "/future",
+    "/dead",
+    "/execution?key=k1",
+)
 
 
 @pytest.fixture(scope="module")
@@ -40,6 +60,21 @@ async def _park(docket: Docket) -> None:
         )
 
 
+async def _hold_limits(docket: Docket) -> None:
+    """LIMITS ConcurrencyLimit scopes, each with HOLDERS holders and WAITERS parked waiters."""
+    client: Any = docket.backend.client
+    until = int(time.time() * 1000) + 3_600_000
+    for scope in range(LIMITS):
+        base = docket.keys.limit("concurrency", f"export:tenant={scope}")
+        await client.zadd(base + ":holders", {f"t{scope}-{h}": until for h in range(HOLDERS)})
+        waiters = range(scope * WAITERS, (scope + 1) * WAITERS)
+        await client.rpush(base + ":waiting", *[f"w{n}\x1fk{n}\x1f{2**52 + n}" for n in waiters])
+
+
+def _label(page: str) -> str:
+    return f"/api/progress ({PROGRESS_KEYS} keys)" if page == PROGRESS else page
+
+
 async def _commandstats(client: "redis.asyncio.Redis") -> tuple[int, int]:
     stats = await client.info("commandstats")
     calls = usec = 0
@@ -51,14 +86,16 @@ async def _commandstats(client: "redis.asyncio.Redis") -> tuple[int, int]:
     return calls, usec
 
 
-async def _page_costs(url: str) -> dict[str, tuple[int, int]]:
+async def _page_costs(url: str) -> tuple[dict[str, tuple[int, int]], int]:
     name = f"bench-{uuid.uuid4().hex}"
     async with Docket(name=name, url=url) as docket:
         await _park(docket)
+        await _hold_limits(docket)
         assert (await docket.snapshot(limit=1)).scheduled_count == PARKED
     app = create_app(DashboardSettings(docket=name, url=url))
     client = redis.asyncio.Redis.from_url(url)
     costs: dict[str, tuple[int, int]] = {}
+    listed = 0
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as web:
@@ -66,17 +103,20 @@ async def _page_costs(url: str) -> dict[str, tuple[int, int]]:
                 await web.get(page)  # warm: connections and scripts loaded
                 await client.config_resetstat()
                 response = await web.get(page)
-                assert response.status_code == 200
-                costs[page] = await _commandstats(client)
+                assert response.status_code == 200, page
+                costs[_label(page)] = await _commandstats(client)
+                if page == "/limits":
+                    listed = response.text.count('<tr class="limit"')
     await client.aclose()
-    return costs
+    return costs, listed
 
 
 @pytest.mark.timeout(300)
 def test_dashboard_redis_cost_per_refresh(benchmark: Benchmark, cost_server_url: str) -> None:
-    costs = benchmark.pedantic(
+    costs, listed = benchmark.pedantic(
         lambda: asyncio.run(_page_costs(cost_server_url)), rounds=1, iterations=1
     )
     for page, (calls, usec) in costs.items():
         report(benchmark, f"{page}: commands per refresh", calls, "commands")
         report(benchmark, f"{page}: server µs per refresh", usec, "µs")
+    report(benchmark, f"/limits: limits listed (of {LIMITS})", listed, "limits")

@@ -121,3 +121,20 @@ def test_purge_with_yes_does_not_ask(dead_docket: list[str]) -> None:
     assert result.exit_code == 0, result.output
     assert "Delete every" not in result.stdout
     assert dead_keys(dead_docket) == []
+
+
+def test_purge_key_deletes_only_that_letter_after_asking(dead_docket: list[str]) -> None:
+    result = CliRunner().invoke(app, ["dead", "purge", "alpha", *dead_docket], input="y\n")
+
+    assert result.exit_code == 0, result.output
+    assert "Delete the dead letters of key 'alpha' of docket" in result.stdout
+    assert "purged 1 dead letter(s)" in result.stdout
+    assert dead_keys(dead_docket) == ["beta"]
+
+
+def test_purge_of_a_key_without_letters_exits_1(dead_docket: list[str]) -> None:
+    result = CliRunner().invoke(app, ["dead", "purge", "gamma", "--yes", *dead_docket])
+
+    assert result.exit_code == 1
+    assert "no dead letter of key 'gamma' to purge" in result.stderr
+    assert dead_keys(dead_docket) == ["alpha", "beta"]

@@ -4,7 +4,7 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 import pytest
-from docket import Docket, InvalidTaskError, Worker
+from docket import Docket, InvalidTaskError, Worker, _dead
 
 from ..conftest import WorkerFactory
 from ..helpers import BUILT_IN_TASKS
@@ -104,6 +104,27 @@ async def test_task_name_no_worker_registered_is_dead_lettered_with_the_reason(
     assert "'send_invoice'" in letter.reason
     assert "register" in letter.reason
     assert worker.statistics().dead_lettered == 1
+
+
+async def test_purge_of_one_key_deletes_only_its_dead_letters(
+    docket: Docket, make_worker: WorkerFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(_dead, "PAGE", 2)  # the letters are read a few pages at a time
+    keys = ["a", "b", "c", "d", "e"]
+    for key in keys:
+        await docket.add("send_invoice", key=key)(key)
+    worker = await make_worker(unknown_task_grace=timedelta(0))
+    await worker.run_until_finished()
+    assert sorted(letter.key for letter in await docket.dead_letters()) == keys
+
+    assert await docket.purge_dead_letters("c") == 1
+    assert await docket.purge_dead_letters("c") == 0
+    assert await docket.purge_dead_letters("no-such-key") == 0
+    assert sorted(letter.key for letter in await docket.dead_letters()) == ["a", "b", "d", "e"]
+    assert (await docket.snapshot()).dead_letters == 4
+
+    assert await docket.purge_dead_letters() == 4
+    assert await docket.dead_letters() == []
 
 
 async def test_empty_task_name_is_refused_at_the_call(docket: Docket) -> None:

@@ -203,6 +203,23 @@ async def test_dead_letters_of_every_shard_are_listed_requeued_and_purged(
     assert (await sharded.snapshot()).total_tasks == 0
 
 
+async def test_purge_of_one_key_deletes_its_letter_on_its_shard_only(sharded: Docket) -> None:
+    keys = keys_on_every_shard(2)
+    for key in keys:
+        await sharded.add("no_such_task", key=key)()
+    async with Worker(sharded, unknown_task_grace=timedelta(0)) as worker:
+        await worker.run_until_finished()
+    gone = next(key for key in keys if shard_of(key, SHARDS) == 2)
+
+    assert await sharded.purge_dead_letters(gone) == 1
+    assert await sharded.purge_dead_letters(gone) == 0
+    assert sorted(letter.key for letter in await sharded.dead_letters()) == sorted(
+        key for key in keys if key != gone
+    )
+    assert await sharded.purge_dead_letters() == len(keys) - 1
+    assert await sharded.dead_letters() == []
+
+
 async def test_strikes_hold_and_restore_work_on_every_shard(sharded: Docket) -> None:
     ran: list[str] = []
 

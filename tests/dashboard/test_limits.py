@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 import pytest
-from docket import ConcurrencyLimit, Docket, ExecutionState
+from docket import ConcurrencyLimit, Docket, ExecutionState, RateLimit
 from docket_dashboard import _limits
 from playwright.async_api import Page
 
@@ -82,6 +82,28 @@ async def test_the_limits_page_shows_the_holder_and_the_waiter(
     await wait_until(all_free, what="the slot to be given back and nobody to wait")
 
 
+async def test_a_rate_limits_window_shows_while_it_lasts(
+    docket: Docket, make_worker: WorkerFactory, serve: Serve, page: Page
+) -> None:
+    async def call_api(account: Annotated[str, RateLimit(5, per=timedelta(minutes=10))]) -> None:
+        pass
+
+    worker = await make_worker()
+    async with worker.running():
+        for n in range(3):
+            await docket.add(call_api, key=f"call-{n}")("acme")
+        base = await serve()
+        row = page.locator("tr.limit", has_text="account=acme")
+
+        async def shows_the_window() -> bool:
+            await page.goto(base + "/limits")
+            texts = await row.locator("td.holders").all_text_contents()
+            return any("3 in the window" in text for text in texts)
+
+        await wait_until(shows_the_window, what="the page to show the 3 runs of the window")
+        assert await row.locator("td").first.text_content() == "rate"
+
+
 async def test_the_scan_goes_on_from_its_cursor_and_marks_stale_waiters(
     docket: Docket, serve: Serve, page: Page, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -95,7 +117,10 @@ async def test_the_scan_goes_on_from_its_cursor_and_marks_stale_waiters(
     await client.mset(dict.fromkeys(fillers, 1))
     try:
         base = await serve()
-        await page.goto(base + "/limits")
+        await page.goto(base + "/limits")  # no worker holds it: only a scan finds it
+        assert await page.locator("li.waiter").count() == 0
+        async with page.expect_navigation():
+            await page.locator("#mode a").click()
         assert await page.locator("#partial a").count() == 1  # 10 keys of 100 and more
 
         async def found() -> bool:

@@ -48,12 +48,10 @@ async def test_overview_shows_counts_and_updates_live(
             return await page.locator("#workers td").count() > 0
 
         await wait_until(lists_the_worker, what="a worker row")
-        await screenshot(page, "overview")
         await page.goto(base + "/future")
         await screenshot(page, "future")
         await page.goto(base + "/tasks")
         assert await page.locator("#tasks td.key", has_text="trace").count() == 1
-        await screenshot(page, "tasks")
 
 
 async def test_cancel_from_the_page_takes_effect_in_redis(

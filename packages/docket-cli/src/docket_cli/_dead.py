@@ -64,19 +64,28 @@ def requeue(
 
 @dead_app.command("purge")
 def purge(
+    key: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="KEY",
+            show_default=False,
+            help="Delete only the dead letters of this task key (else every one).",
+        ),
+    ] = None,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
     url: UrlOption = DEFAULT_URL,
     docket: DocketOption = DEFAULT_DOCKET,
 ) -> None:
-    """Delete every dead letter, for good.
+    """Delete dead letters, for good: those of task KEY, or every one.
 
-    Asks for confirmation first, unless --yes.
+    Asks for confirmation first, unless --yes. Exits 1 when KEY purged nothing.
     """
     if not yes:
         from docket._urls import redact_url
 
-        typer.confirm(
-            f"Delete every dead letter of docket {docket!r} at {redact_url(url)}?", abort=True
-        )
-    count = on_docket(docket, url, lambda opened: opened.purge_dead_letters())
+        which = "every dead letter" if key is None else f"the dead letters of key {key!r}"
+        typer.confirm(f"Delete {which} of docket {docket!r} at {redact_url(url)}?", abort=True)
+    count = on_docket(docket, url, lambda opened: opened.purge_dead_letters(key))
     typer.echo(f"purged {count} dead letter(s) from docket {docket!r}")
+    if key is not None and count == 0:
+        fail(f"no dead letter of key {key!r} to purge.")

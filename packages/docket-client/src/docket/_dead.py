@@ -62,3 +62,15 @@ async def requeue_dead_letters(backend: RedisBackend, key: str | None) -> int:
         if await backend.requeue(letter.id.encode(), envelope_key, token, letter.payload):
             requeued += 1
     return requeued
+
+
+async def purge_dead_letters(backend: RedisBackend, key: str | None) -> int:
+    """Delete dead letters (all, or those of one key, PAGE at a time); returns how many."""
+    if key is None:
+        return await backend.purge_dead_letters()
+    purged, after = 0, None
+    while page := await backend.dead_letters(PAGE, after):
+        after = page[-1][0]
+        ids = [i for i, fields in page if fields.get(b"key", b"").decode(errors="replace") == key]
+        purged += await backend.delete_dead_letters(ids)
+    return purged

@@ -6,8 +6,8 @@ dockets with different names never touch each other's keys. User task keys sit u
 
 A docket of N shards (``Docket(shards=N)``, see _sharding.py) keeps the work of shard i under
 the tag ``{name:i}`` instead, so its shards land on different cluster slots; what belongs to
-the docket as a whole (its workers, the number of shards, the strikes channel) stays under
-``{name}``.
+the docket as a whole (its workers, their statistics, the number of shards, the strikes channel)
+stays under ``{name}``.
 """
 
 import dataclasses
@@ -47,6 +47,8 @@ class DocketKeys:
     worker_prefix: str = ""
     """Prefix of each live worker's heartbeat hash (see docket._workers); `workers` is the
     sorted set of their names, scored by when each one's heartbeat expires (epoch ms)."""
+    stats_prefix: str = ""
+    """Prefix of the per-minute hashes of the runs the workers finished (docket._task_stats)."""
     group: str = CONSUMER_GROUP
     tag: str = ""
     """The hash tag of the work's keys: ``{name}``, or ``{name:i}`` for shard i."""
@@ -68,6 +70,7 @@ class DocketKeys:
             strikes_changed=f"{tag}:strikes-changed",
             worker_prefix=f"{tag}:worker:",
             shards=f"{tag}:shards",
+            stats_prefix=f"{tag}:stats:",
             **_work_keys(tag),
         )
 
@@ -90,6 +93,10 @@ class DocketKeys:
     def worker(self, name: str) -> str:
         """The heartbeat hash of the worker named `name` (expires unless it beats again)."""
         return self.worker_prefix + name
+
+    def stats(self, minute: int) -> str:
+        """The hash of what the workers finished in epoch minute `minute` (docket-level)."""
+        return f"{self.stats_prefix}{minute}"
 
     def events(self, key: str) -> str:
         """The channel on which the state changes and progress of a task key are announced."""

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, cast
 
 from . import _sharding as sharding
 from ._clear import clear as clear_docket
-from ._dead import DeadLetter, list_dead_letters, requeue_dead_letters
+from ._dead import DeadLetter, list_dead_letters, purge_dead_letters, requeue_dead_letters
 from ._docket_snapshot import DEFAULT_LIMIT, DocketSnapshot, take_snapshot
 from ._workers import WorkerInfo, read_task_workers, read_workers
 
@@ -56,8 +56,8 @@ class DocketOperations:
             return await sharding.requeue(self._docket, key)
         return await requeue_dead_letters(self._docket.backend, key)
 
-    async def purge_dead_letters(self) -> int:
-        """Delete every dead letter; returns how many there were."""
+    async def purge_dead_letters(self, key: str | None = None) -> int:
+        """Delete dead letters for good (all, or only those of `key`); how many."""
         if self._docket._views:
-            return await sharding.purge(self._docket)
-        return await self._docket.backend.purge_dead_letters()
+            return await sharding.purge(self._docket, key)
+        return await purge_dead_letters(self._docket.backend, key)

@@ -54,12 +54,14 @@ _CONSUMING = (
     *("client|id", "client|unblock", "hset", "hdel", "del", "pexpire"),
 )
 
+_COUNTING = ("hincrby",)
+"""The counts of finished runs each heartbeat adds to the docket's statistics (_task_stats)."""
 _LAYOUT = ("set", "del")
 """Recording the number of shards, by the first client or worker of a new layout."""
 
 _DIRECT: dict[Role, tuple[str, ...]] = {
     "producer": (*_CONNECTION, *_READING, *_FOLLOWING, "wait", *_LAYOUT),
-    "worker": (*_CONNECTION, *_READING, *_FOLLOWING, "wait", *_CONSUMING, *_LAYOUT),
+    "worker": (*_CONNECTION, *_READING, *_FOLLOWING, "wait", *_CONSUMING, *_COUNTING, *_LAYOUT),
     "operator": (*_CONNECTION, *_READING),
 }
 """The commands each role's processes send themselves (outside scripts)."""

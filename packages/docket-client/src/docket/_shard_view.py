@@ -95,8 +95,8 @@ class ShardView(Docket):
     async def requeue_dead_letters(self, key: str | None = None) -> int:
         return await self.parent.requeue_dead_letters(key)
 
-    async def purge_dead_letters(self) -> int:
-        return await self.parent.purge_dead_letters()
+    async def purge_dead_letters(self, key: str | None = None) -> int:
+        return await self.parent.purge_dead_letters(key)
 
     def __repr__(self) -> str:
         return f"{self.parent!r}.shard({self.shard_index})"

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from ._backends import open_backend
 from ._backends._credentials import Credentials
 from ._clear import clear
-from ._dead import DeadLetter, list_dead_letters, requeue_dead_letters
+from ._dead import DeadLetter, list_dead_letters, purge_dead_letters, requeue_dead_letters
 from ._docket_snapshot import DocketSnapshot, take_snapshot
 from ._errors import ShardCountError
 from ._keys import DocketKeys
@@ -149,8 +149,9 @@ async def requeue(docket: "Docket", key: str | None) -> int:
     return sum(await asyncio.gather(*(requeue_dead_letters(view.backend, key) for view in views)))
 
 
-async def purge(docket: "Docket") -> int:
-    return sum(await asyncio.gather(*(view.backend.purge_dead_letters() for view in docket._views)))
+async def purge(docket: "Docket", key: str | None) -> int:
+    views = docket._views if key is None else [docket._view_for(key)]
+    return sum(await asyncio.gather(*(purge_dead_letters(view.backend, key) for view in views)))
 
 
 SHARDS_ENVVAR = "DOCKET_SHARDS"

@@ -19,9 +19,9 @@ from ._time import datetime_to_ms, ms_to_datetime, timedelta_to_ms
 if TYPE_CHECKING:
     from ._docket import Docket
 
-FIELDS = ("l", "t", "h", "p", "s", "c", "r")
+FIELDS = ("l", "t", "h", "p", "s", "c", "r", "k")
 """The heartbeat hash's fields: last seen (ms), tasks (a JSON list), host, pid, started (ms),
-concurrency, running."""
+concurrency, running, limit keys (a JSON list)."""
 MAX_WORKERS = 10_000
 """The most workers one read lists (far more than a docket has)."""
 SET_TTL_MS = 24 * 3600 * 1000
@@ -43,6 +43,9 @@ class WorkerInfo:
     """How many tasks it runs at once, at most."""
     running: int = 0
     """How many it was running at its last beat."""
+    limits: frozenset[str] = frozenset()
+    """The admission-limit keys its runs held at its last beat (ConcurrencyLimit and Fair
+    holders) or were admitted through within their window (RateLimit)."""
 
 
 def check_heartbeat_options(heartbeat_interval: timedelta, missed_heartbeats: int) -> None:
@@ -70,9 +73,10 @@ def beat_commands(
     hash_key = keys.worker(info.name)
     started = "" if info.started is None else datetime_to_ms(info.started)
     tasks = json.dumps(sorted(info.tasks))
+    limits = json.dumps(sorted(info.limits))
     return [
         ("HSET", hash_key, "l", now_ms, "t", tasks, "h", info.host, "p", info.pid,
-         "s", started, "c", info.concurrency, "r", info.running),
+         "s", started, "c", info.concurrency, "r", info.running, "k", limits),
         ("PEXPIRE", hash_key, ttl_ms),
         ("ZADD", keys.workers, now_ms + ttl_ms, info.name),
         # Names whose hash expired a TTL ago or more: gone, whatever the clocks' skew.
@@ -110,21 +114,28 @@ async def read_task_workers(docket: "Docket", task_name: str) -> list[WorkerInfo
 
 
 def _info(name: str, values: Sequence[Any]) -> WorkerInfo:
-    last_seen, tasks, host, pid, started, concurrency, running = (_text(v) for v in values)
-    try:
-        names = frozenset(str(task) for task in json.loads(tasks))
-    except ValueError:
-        names = frozenset()
+    last_seen, tasks, host, pid, started, concurrency, running, limits = (
+        _text(v) for v in values
+    )
     return WorkerInfo(
         name=name,
         last_seen=ms_to_datetime(_int(last_seen)),
-        tasks=names,
+        tasks=_names(tasks),
         host=host,
         pid=_int(pid),
         started=ms_to_datetime(_int(started)) if started else None,
         concurrency=_int(concurrency),
         running=_int(running),
+        limits=_names(limits),
     )
+
+
+def _names(text: str) -> frozenset[str]:
+    """A JSON list of names (empty when it is missing, from an older worker, or garbled)."""
+    try:
+        return frozenset(str(name) for name in json.loads(text or "[]"))
+    except (ValueError, TypeError):
+        return frozenset()
 
 
 def _text(value: Any) -> str:

@@ -25,7 +25,7 @@ async def perform(docket: Docket, kind: str, key: str, when: str = "") -> str:
     if kind == "requeue":
         return f"requeued {await docket.requeue_dead_letters(key or None)}"
     if kind == "purge":
-        return f"purged {await docket.purge_dead_letters()}"
+        return f"purged {await docket.purge_dead_letters(key or None)}"
     if kind == "strike":
         await docket.strike(key or None)
         return "struck"

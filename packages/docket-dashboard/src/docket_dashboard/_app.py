@@ -1,7 +1,5 @@
 """The dashboard's Starlette application: pages, a JSON feed for live updates, and actions."""
 
-import time
-from collections import deque
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -12,6 +10,9 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from docket import Docket
+from docket._codecs import codec_from_environment
+from docket._sharding import recorded_shards, shards_from_environment
+from docket._signing import keys_from_environment
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -20,15 +21,15 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from ._actions import perform
+from ._dead import shown_letters
 from ._detail import detail, progress_of, safe_repr
 from ._limits import read_limits
 from ._security import CSRF_COOKIE, action_refusal, new_csrf
+from ._stats import LastHour, chart_points, span_text
 
 HERE = Path(__file__).parent
 LIMIT = 100
 """The most executions one page lists (bounded queries, whatever the docket's size)."""
-SAMPLES = 3600
-"""One hour of samples at one a second."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,8 +56,9 @@ class Dashboard:
             loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(default=True)
         )
         self.env.filters["safe_repr"] = safe_repr
+        self.env.filters["span"] = span_text
         self._docket: Docket | None = None
-        self.samples: deque[dict[str, float]] = deque(maxlen=SAMPLES)
+        self.last_hour = LastHour()
 
     @property
     def docket(self) -> Docket:
@@ -66,7 +68,16 @@ class Dashboard:
 
     @asynccontextmanager
     async def lifespan(self, _app: Starlette) -> AsyncIterator[None]:
-        async with Docket(name=self.settings.docket, url=self.settings.url) as docket:
+        # The layout, signing keys and codec of the docket's workers, as the CLI's commands take
+        # them (DOCKET_SHARDS or the recorded count, DOCKET_SIGNING_KEYS, DOCKET_CODEC).
+        name, url = self.settings.docket, self.settings.url
+        async with Docket(
+            name=name,
+            url=url,
+            shards=shards_from_environment() or await recorded_shards(name, url),
+            signing_keys=keys_from_environment(),
+            codec=codec_from_environment(),
+        ) as docket:
             self._docket = docket
             yield
 
@@ -101,15 +112,8 @@ class Dashboard:
                 for w in sorted(snapshot.workers, key=lambda w: w.name)
             ],
         }
-        self.samples.append(
-            {
-                "t": time.time(),
-                "depth": data["queued"] + data["due"],
-                "running": data["running"],
-                "dead": data["dead"],
-            }
-        )
-        data["samples"] = list(self.samples)[-600:]
+        minutes = await self.last_hour.minutes(self.docket)
+        data["chart"] = chart_points(minutes, data["queued"] + data["running"])
         return data
 
     async def overview(self, request: Request) -> Response:
@@ -124,8 +128,9 @@ class Dashboard:
         for worker in await docket.workers():
             for name in worker.tasks:
                 names[name] = names.get(name, 0) + 1
+        stats = {task.name: task for task in await self.last_hour.tasks(docket)}
         struck = {strike.function for strike in docket.strikes}
-        rows = sorted(names.items())
+        rows = [(name, names.get(name, 0), stats.get(name)) for name in sorted({*names, *stats})]
         return self.render(request, "tasks.html", page="tasks", rows=rows, struck=struck)
 
     async def running(self, request: Request) -> Response:
@@ -144,13 +149,14 @@ class Dashboard:
 
     async def limits(self, request: Request) -> Response:
         cursor = _cursor(request.query_params.get("cursor", ""))
+        scan = request.query_params.get("scan") == "1"
         try:
             snapshot = await self.docket.snapshot(limit=LIMIT)
             running = {execution.token: execution.key for execution in snapshot.running}
             problem = ""
         except OverflowError as error:  # see unreadable(): holders are then shown by token
             running, problem = {}, f"the running executions cannot be read now ({error})"
-        view = await read_limits(self.docket, running, cursor)
+        view = await read_limits(self.docket, running, cursor, scan=scan)
         return self.render(request, "limits.html", page="limits", view=view, problem=problem)
 
     async def future(self, request: Request) -> Response:
@@ -163,7 +169,8 @@ class Dashboard:
 
     async def dead(self, request: Request) -> Response:
         letters = await self.docket.dead_letters(LIMIT)
-        return self.render(request, "dead.html", page="dead", rows=letters)
+        rows = shown_letters(self.docket, letters)
+        return self.render(request, "dead.html", page="dead", rows=rows)
 
     async def execution(self, request: Request) -> Response:
         key = request.query_params.get("key", "")

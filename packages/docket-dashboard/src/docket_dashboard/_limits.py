@@ -10,8 +10,13 @@ docket-worker keeps them under the docket's hash tag (docket_worker._admission, 
 - ``{tag}:rate:<scope>``: a sorted set of ``token:ms`` places, one per run of the window.
 
 ``<scope>`` is the task's name (or the marker's scope), and ``:argument=value`` when it limits
-each value of an argument. Every read is bounded: SCAN with COUNT for a few rounds and a cap on
-keys (the page offers to go on from the cursor), and at most SHOWN members of each key.
+each value of an argument.
+
+The page reads the limits the live workers' heartbeats list (the slots their runs hold, the
+rate windows they were admitted through): a cost bounded by the workers' concurrency, whatever
+the size of the database. A full scan of the keyspace also finds what nobody holds any more
+(stale waiters); it is bounded too: SCAN with COUNT for a few rounds and a cap on keys (the
+page offers to go on from the cursor). Each key shows at most SHOWN members.
 """
 
 from collections.abc import Sequence
@@ -80,7 +85,9 @@ class LimitsView:
     complete: bool
     """Whether the scan went through every key."""
     looked_at: int
-    """SCAN calls made."""
+    """SCAN calls made (0: the limits came from the workers' heartbeats)."""
+    scanned: bool = False
+    """Whether the keyspace was scanned (else the heartbeats were read)."""
 
 
 def glob_escape(text: str) -> str:
@@ -203,14 +210,29 @@ async def _check_parked(view: Docket, limits: list[Limit]) -> None:
         waiter.parked = score is not None and float(_text(score)) == float(waiter.score or "nan")
 
 
-async def read_limits(docket: Docket, running: dict[str, str], cursor: int = 0) -> LimitsView:
-    """The limit keys of `docket` (each shard in turn, from 0; else from `cursor`), with their
-    holders (with the key when `running`, token -> key, knows it) and waiters."""
+async def _in_use(view: Docket) -> dict[tuple[str, str], Limit]:
+    """The limit keys the live workers of `view` list in their heartbeats."""
+    found: dict[tuple[str, str], Limit] = {}
+    for worker in await view.workers():
+        for key in worker.limits:
+            _note(found, view.keys.tag, key)
+    return found
+
+
+async def read_limits(
+    docket: Docket, running: dict[str, str], cursor: int = 0, scan: bool = False
+) -> LimitsView:
+    """The limit keys of `docket` in use by its live workers, or (`scan`) all of them (each
+    shard in turn, from 0; else from `cursor`), with their holders (with the key when
+    `running`, token -> key, knows it) and waiters."""
     views: list[Docket] = docket._views or [docket]
     limits: list[Limit] = []
     rounds, cursors = 0, []
     for view in views:
-        found, view_cursor, used = await _scan(view, cursor if len(views) == 1 else 0)
+        if scan:
+            found, view_cursor, used = await _scan(view, cursor if len(views) == 1 else 0)
+        else:
+            found, view_cursor, used = await _in_use(view), 0, 0
         rounds += used
         cursors.append(view_cursor)
         shown = sorted(found.values(), key=lambda limit: (limit.kind, limit.scope))
@@ -226,4 +248,4 @@ async def read_limits(docket: Docket, running: dict[str, str], cursor: int = 0) 
         await _check_parked(view, shown)
         limits += shown
     complete = not any(cursors) and len(limits) < KEY_CAP
-    return LimitsView(limits, cursors[0] if len(views) == 1 else 0, complete, rounds)
+    return LimitsView(limits, cursors[0] if len(views) == 1 else 0, complete, rounds, scan)

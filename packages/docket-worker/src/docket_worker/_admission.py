@@ -126,6 +126,8 @@ async def admit(
         reasons.append(values[3])
         if values[0] in ("c", "f"):
             slots.append(Slot(values[0], *rule_keys, values[1]))
+        elif values[0] in ("r", "R"):
+            worker.dispatcher.windows[rule_keys[0]] = args[1] + values[2]
     reply = await worker.dispatcher.admissions((keys, args))
     verdict = reply[0].decode() if isinstance(reply[0], bytes) else str(reply[0])
     if verdict == "run":
@@ -143,6 +145,26 @@ async def admit(
     else:
         logger.info("dropped %s key=%s: %s", name, key, reason)
     return verdict, []  # type: ignore[return-value]
+
+
+SHOWN_LIMITS = 1000
+"""The most limit keys one heartbeat lists."""
+
+
+def limits_in_use(workers: "list[Worker]") -> frozenset[str]:
+    """The keys of the slots the runs of `workers` hold, and of the rate windows they were
+    admitted through that have not ended (those that have are forgotten)."""
+    now = int(time.time() * 1000)
+    found: set[str] = set()
+    for worker in workers:
+        dispatcher = worker.dispatcher
+        for slots in dispatcher.slots.values():
+            found.update(slot.holders for slot in slots)
+        windows = dispatcher.windows
+        for key in [key for key, until in windows.items() if until <= now]:
+            del windows[key]
+        found.update(windows)
+    return frozenset(sorted(found)[:SHOWN_LIMITS])
 
 
 async def release(worker: "Worker", execution: Execution, slots: list[Slot]) -> None:

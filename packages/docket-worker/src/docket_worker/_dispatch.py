@@ -2,17 +2,15 @@
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from docket import Execution, MessageDecodeError
 from docket._backends.redis import Message, Redelivery
 from docket._codecs import unpack
-from docket._generated import MARK, generated_key, unwrapped
 from docket._kernels import Envelope
 from docket._scripts import AckEntry
-from docket._signing import SIGNED_BYTE, UntrustedMessage, unsigned
-from docket._speedups import decode_envelope
 from docket._time import timedelta_to_ms
 from redis.exceptions import RedisError
 
@@ -21,11 +19,13 @@ from ._admission import Rule, Slot, admit, release
 from ._batching import Batch
 from ._cancels import CancelRequests
 from ._execute import execute
+from ._intake import envelope_of
 from ._outcome import acknowledgement
 from ._plan import plan_for
 from ._records import started
 from ._run_limits import RunLimits
 from ._strikes import Holds
+from ._task_stats import RunCounts
 
 ScriptCall = tuple[Sequence[str], Sequence[Any]]
 
@@ -41,10 +41,6 @@ ADMIT_RETRY = 0.5
 UNKNOWN_TASK_RETRY_MS = 5000
 """How soon a message for a task this worker does not know is offered again (sooner when
 the grace is shorter)."""
-NO_ENVELOPE_REASON = (
-    "the stream entry has no docket envelope (its field 'd' is missing or empty): it was not "
-    "added by docket's client"
-)
 
 
 class Dispatcher:
@@ -65,6 +61,8 @@ class Dispatcher:
             "cancelled": 0,
             "dead_lettered": 0,
         }
+        self.run_counts = RunCounts()
+        """Runs finished since the last heartbeat, per task (a sharded worker's are its root's)."""
         self.cancel_requests = CancelRequests()
         self.signer = worker.docket.signer
         """Verifies every message before it is decoded, when the docket has signing keys."""
@@ -80,6 +78,9 @@ class Dispatcher:
         )
         self.slots: dict[str, list[Slot]] = {}
         """The concurrency slots of running executions, by token (renewed with the leases)."""
+        self.windows: dict[str, int] = {}
+        """RateLimit keys runs were admitted through, with when their window ends (epoch ms):
+        the heartbeat lists them, with the slots' keys (see _admission.limits_in_use)."""
         self.run_limits: RunLimits | None = None
         """While `Worker.run_at_most` runs: how many more runs some keys may have."""
         self.stop_request: BaseException | None = None
@@ -103,7 +104,7 @@ class Dispatcher:
         loop = asyncio.get_running_loop()
         for message_id, payload in messages:
             self.held[message_id] = None
-            envelope = self._envelope(message_id, payload)
+            envelope = envelope_of(self, message_id, payload)
             if envelope is None:
                 continue
             key, token = envelope[1], envelope[5]
@@ -138,44 +139,6 @@ class Dispatcher:
             if not task.done():
                 self.running.add(task)
                 task.add_done_callback(self._task_done)
-
-    def _envelope(self, message_id: bytes, payload: bytes | None) -> Envelope | None:
-        """The decoded envelope of a message, or None once a message without one is settled."""
-        if payload is None:  # the entry was deleted while pending: nothing is left to run
-            self.settle(("a", message_id, "", "", b"", 0))
-            return None
-        if not payload:
-            self.dead_letter(message_id, "", NO_ENVELOPE_REASON)
-            return None
-        carried = None
-        if payload[0] == MARK:
-            carried, payload = unwrapped(payload)
-        if self.signer is not None or payload[0] == SIGNED_BYTE:
-            envelope = self._verified(message_id, payload)
-        else:
-            try:
-                envelope = decode_envelope(payload)
-            except MessageDecodeError as error:
-                self.dead_letter(message_id, carried or "", str(error))
-                return None
-        if envelope is None or envelope[1]:
-            return envelope
-        # a generated key (docket._generated): the entry's id, or the key its payload carries
-        key = carried or generated_key(message_id)
-        version, _, function, when_ms, attempt, _, arguments = envelope
-        return version, key, function, when_ms, attempt, key, arguments
-
-    def _verified(self, message_id: bytes, payload: bytes) -> Envelope | None:
-        """The envelope of a payload whose signature checks out, before anything of it is
-        decoded; a dead letter with the reason otherwise (see docket._signing)."""
-        try:
-            if self.signer is None:
-                raise UntrustedMessage(SIGNED_WITHOUT_KEYS)
-            return decode_envelope(self.signer.verify(payload))
-        except (UntrustedMessage, MessageDecodeError) as error:
-            key, token = _key_and_token(message_id, payload)
-            self.dead_letter(message_id, key, str(error), token)
-            return None
 
     def _delivered_too_often(
         self, message_id: bytes, redelivery: Redelivery, key: str, token: str
@@ -281,11 +244,11 @@ class Dispatcher:
         assert task is not None
         requests = self.cancel_requests
         requests.track(execution.token, task)
-        started_ms = 0
+        started_ms = self.worker.docket.now_ms()
         if self.records:
-            started_ms = self.worker.docket.now_ms()
             self.acks.start(started(execution, self.worker.name, started_ms))
         telemetry = self.worker.telemetry
+        began = time.perf_counter()
         try:
             if telemetry is None:
                 result = await execute(self.worker, execution, arguments)
@@ -297,6 +260,12 @@ class Dispatcher:
         if result is not None:  # None: held, so handed back when the worker stops
             outcome, entry = result
             self.counts[outcome] += 1
+            self.run_counts.record(
+                execution.function_name,
+                outcome,
+                time.perf_counter() - began,
+                started_ms - execution.when_ms,
+            )
             if self.records:
                 self.acks.settle_recorded(entry, envelope, started_ms)
             else:
@@ -355,27 +324,6 @@ class Dispatcher:
 
     async def ack_loop(self) -> None:
         await self.acks.loop()
-
-
-SIGNED_WITHOUT_KEYS = (
-    "signed message, and this worker has no signing keys to check it: give the worker the "
-    "producer's signing_keys (Docket(signing_keys=...) or DOCKET_SIGNING_KEYS), then requeue "
-    "this letter"
-)
-
-
-def _key_and_token(message_id: bytes, payload: bytes) -> tuple[str, str]:
-    """The key and token a refused message names, for its dead letter (msgpack only: its
-    arguments stay bytes, nothing is unpickled); empty when it does not decode. A generated
-    key's envelope names none: then they are its entry's (see docket._generated)."""
-    try:
-        envelope = decode_envelope(unsigned(payload))
-    except MessageDecodeError:
-        return "", ""
-    if not envelope[1]:
-        key = generated_key(message_id)
-        return key, key
-    return envelope[1], envelope[5]
 
 
 def _released(key: str) -> "Callable[[asyncio.Future[None]], None]":

@@ -47,6 +47,7 @@ def shard_workers(worker: "Worker", options: dict[str, Any]) -> "list[Worker]":
         shard = Worker(view, name=worker.name, concurrency=worker.concurrency, **options)
         shard.root = worker
         shard.dispatcher.slot_freed = worker.dispatcher.slot_freed
+        shard.dispatcher.run_counts = worker.dispatcher.run_counts  # sent by the root's beats
         shards.append(shard)
     siblings = [shard.dispatcher for shard in shards]
     for shard in shards:

@@ -324,9 +324,17 @@ class RedisBackend:
 
     # -- dead letters ---------------------------------------------------------------------------
 
-    async def dead_letters(self, count: int) -> list[tuple[bytes, dict[bytes, bytes]]]:
-        reply: Any = await self.client.xrange(self.keys.dead, count=count)
+    async def dead_letters(
+        self, count: int, after: bytes | None = None
+    ) -> list[tuple[bytes, dict[bytes, bytes]]]:
+        """Up to `count` dead letters, oldest first (those after entry `after`, when given)."""
+        start = b"(" + after if after is not None else "-"
+        reply: Any = await self.client.xrange(self.keys.dead, min=start, count=count)
         return [(entry_id, dict(fields)) for entry_id, fields in reply]
+
+    async def delete_dead_letters(self, ids: Sequence[bytes]) -> int:
+        """Delete the dead letters of entry `ids`; returns how many were still there."""
+        return int(await self.client.xdel(self.keys.dead, *ids)) if ids else 0
 
     async def requeue(
         self, dead_id: bytes, key: str, token: str, payload: bytes, *, resend: bool = False

@@ -1,21 +1,43 @@
-// Live updates, polled once a second: the overview's counts and chart, the running page's
-// progress bars (only the executions the page lists).
+// Live updates without reloading: the overview's counts and chart (once a second); the
+// running page's progress bars (once a second, only the executions the page lists); and every
+// table marked data-live, re-rendered by the server every two seconds and swapped in unless
+// the user is typing into it.
 (function () {
   const chart = document.getElementById("chart");
   const running = document.getElementById("running");
-  function draw(samples) {
-    const w = 800, h = 120, max = Math.max(1, ...samples.map(s => s.depth));
-    const pts = samples.map((s, i) => `${(i / Math.max(1, samples.length - 1)) * w},${h - (s.depth / max) * (h - 10)}`);
-    chart.innerHTML = `<polyline fill="none" stroke="#36c" stroke-width="2" points="${pts.join(" ")}"/>`;
+  const SERIES = ["runs", "failures", "depth"];
+
+  function draw(points) {
+    const w = 800, h = 140, pad = 6, n = Math.max(1, points.length - 1);
+    const x = i => (i / n) * w;
+    let svg = "";
+    for (const name of SERIES) {
+      const values = points.map(p => p[name]);
+      const max = Math.max(1, ...values.filter(v => v !== null));
+      const peak = document.getElementById(name + "-max");
+      if (peak) peak.textContent = String(Math.max(0, ...values.filter(v => v !== null)));
+      let line = "", parts = [];
+      values.forEach((v, i) => {
+        if (v === null) { if (line) parts.push(line); line = ""; return; }
+        line += `${x(i).toFixed(1)},${(h - pad - (v / max) * (h - 2 * pad)).toFixed(1)} `;
+      });
+      if (line) parts.push(line);
+      for (const pts of parts)
+        svg += `<polyline class="${name}" fill="none" stroke-width="2" points="${pts.trim()}"/>`;
+    }
+    chart.innerHTML = svg;
   }
+
   async function overview() {
     const data = await (await fetch("/api/overview")).json();
     for (const el of document.querySelectorAll("[data-count]")) el.textContent = String(data[el.dataset.count]);
-    draw(data.samples);
+    draw(data.chart);
   }
+
   async function progress() {
     const rows = new Map();
-    for (const row of running.querySelectorAll("tr[data-key]")) rows.set(row.dataset.key, row);
+    const table = document.getElementById("running");  // looked up again: tables() swaps it
+    for (const row of table.querySelectorAll("tr[data-key]")) rows.set(row.dataset.key, row);
     if (!rows.size) return;
     const query = new URLSearchParams();
     for (const key of rows.keys()) query.append("key", key);
@@ -33,11 +55,37 @@
       row.querySelector(".state").textContent = p.state === "running" ? "" : p.state;
     }
   }
-  const poll = chart ? overview : running ? progress : null;
-  if (!poll) return;
-  async function tick() {
-    try { await poll(); } catch (e) { /* keep polling */ }
-    setTimeout(tick, 1000);
+
+  function busy(el) {
+    if (el.contains(document.activeElement)) return true;
+    for (const input of el.querySelectorAll("input")) if (input.type !== "hidden" && input.value) return true;
+    return false;
   }
-  tick();
+
+  async function tables() {
+    const live = document.querySelectorAll("[data-live][id]");
+    if (!live.length) return;
+    const response = await fetch(location.href, { headers: { "Accept": "text/html" } });
+    if (!response.ok) return;
+    const fresh = new DOMParser().parseFromString(await response.text(), "text/html");
+    for (const el of document.querySelectorAll("[data-live][id]")) {
+      const next = fresh.getElementById(el.id);
+      if (next && !busy(el)) el.replaceWith(document.importNode(next, true));
+    }
+  }
+
+  function every(ms, poll) {
+    async function tick() {
+      try { await poll(); } catch (e) { /* keep polling */ }
+      setTimeout(tick, ms);
+    }
+    tick();
+  }
+
+  if (chart) {
+    draw(JSON.parse(chart.dataset.points || "[]"));
+    every(1000, overview);
+  }
+  if (running) every(1000, progress);
+  if (document.querySelector("[data-live][id]")) setTimeout(() => every(2000, tables), 2000);
 })();

@@ -1,0 +1,109 @@
+"""A worker's count of the runs it finished, per minute and task, for docket._task_stats.
+
+Counting a run is a few list updates in memory; the counts go to Redis with the next heartbeat
+(HINCRBY into the minute's hash, in the beat's round trip), and a worker that stops sends what
+is left with its last one. Counts a beat could not send are kept for the next.
+"""
+
+import time
+from typing import Any
+
+from docket._keys import DocketKeys
+from docket._task_stats import BUCKETS, CODES, KEEP_MS, MINUTE_MS, OUTCOMES, SEP, bucket
+
+_DURATIONS = len(OUTCOMES)
+_LATENESS = _DURATIONS + BUCKETS
+_SIZE = _LATENESS + BUCKETS
+_OUTCOME_INDEX = {outcome: index for index, outcome in enumerate(OUTCOMES)}
+
+Tallies = dict[int, dict[str, list[int]]]
+"""epoch minute -> task name -> [outcome counts..., duration buckets..., lateness buckets...]"""
+
+
+class RunCounts:
+    """The runs finished since the counts were last taken (shared by a worker's shards)."""
+
+    __slots__ = ("_current", "_minute", "_sampled", "_tallies")
+
+    def __init__(self) -> None:
+        self._minute = -1
+        self._current: dict[str, list[int]] = {}
+        self._tallies: Tallies = {}
+        self._sampled = -1
+        """The last minute whose depth this worker sampled."""
+
+    def record(self, name: str, outcome: str, seconds: float, lateness_ms: int) -> None:
+        """Count one finished run of task `name`."""
+        minute = int(time.time() * 1000) // MINUTE_MS
+        if minute != self._minute:
+            self._minute = minute
+            self._current = self._tallies.setdefault(minute, {})
+        tally = self._current.get(name)
+        if tally is None:
+            tally = self._current[name] = [0] * _SIZE
+        tally[_OUTCOME_INDEX[outcome]] += 1
+        tally[_DURATIONS + bucket(int(seconds * 1_000_000))] += 1
+        tally[_LATENESS + bucket(lateness_ms)] += 1
+
+    def take(self) -> Tallies:
+        """The counts so far, which this object forgets (see give_back)."""
+        taken, self._tallies, self._minute = self._tallies, {}, -1
+        return taken
+
+    def give_back(self, taken: Tallies) -> None:
+        """Keep `taken` for the next beat (this one could not send them)."""
+        for minute, tasks in taken.items():
+            mine = self._tallies.setdefault(minute, {})
+            for name, tally in tasks.items():
+                kept = mine.get(name)
+                if kept is None:
+                    mine[name] = tally
+                else:
+                    mine[name] = [a + b for a, b in zip(kept, tally, strict=True)]
+        self._minute = -1
+
+    def wants_depth(self, now_ms: int) -> bool:
+        """Whether this worker has not sampled the docket's depth in this minute yet."""
+        return now_ms // MINUTE_MS != self._sampled
+
+    def sampled(self, now_ms: int) -> None:
+        self._sampled = now_ms // MINUTE_MS
+
+
+def count_commands(keys: DocketKeys, taken: Tallies) -> list[tuple[Any, ...]]:
+    """HINCRBY commands adding `taken` to the minutes' hashes, each hash given its TTL."""
+    commands: list[tuple[Any, ...]] = []
+    for minute, tasks in taken.items():
+        key = keys.stats(minute)
+        totals = [0] * _DURATIONS
+        for name, tally in tasks.items():
+            for index, count in enumerate(tally):
+                if count:
+                    commands.append(("HINCRBY", key, name + SEP + _field(index), count))
+            for index in range(_DURATIONS):
+                totals[index] += tally[index]
+        for index, count in enumerate(totals):
+            if count:
+                commands.append(("HINCRBY", key, SEP + _field(index), count))
+        commands.append(("PEXPIRE", key, (minute + 1) * MINUTE_MS + KEEP_MS - _now_ms()))
+    return commands
+
+
+def depth_commands(
+    keys: DocketKeys, now_ms: int, queued: int, parked: int
+) -> list[tuple[Any, ...]]:
+    """HSET of the docket's depth into the current minute's hash."""
+    key = keys.stats(now_ms // MINUTE_MS)
+    return [("HSET", key, "q", queued, "p", parked), ("PEXPIRE", key, MINUTE_MS + KEEP_MS)]
+
+
+def _field(index: int) -> str:
+    if index < _DURATIONS:
+        return CODES[OUTCOMES[index]]
+    if index < _LATENESS:
+        return f"d{index - _DURATIONS}"
+    return f"l{index - _LATENESS}"
+
+
+def _now_ms() -> int:
+    return time.time_ns() // 1_000_000
