@@ -6,7 +6,7 @@ from typing import Any, Protocol, cast
 
 import pytest
 from docket import _kernels
-from docket._kernels import Envelope
+from docket._kernels import Envelope, Run, Tallies
 
 
 class Kernels(Protocol):
@@ -21,6 +21,8 @@ class Kernels(Protocol):
     def decode_envelope(self, data: bytes) -> Envelope: ...
 
     def parse_stream_reply(self, entries: Any) -> list[tuple[bytes, bytes | None]]: ...
+
+    def fold_runs(self, runs: list[Run], tallies: Tallies) -> None: ...
 
 
 PURE: Kernels = _kernels

@@ -12,7 +12,7 @@ from docket import _kernels
 from .kernel_api import Kernels
 
 SPEEDUPS_SOURCE = Path(__file__).parents[2] / "packages" / "docket-speedups" / "src"
-KERNEL_FUNCTIONS = ("decode_envelope", "encode_envelope", "parse_stream_reply")
+KERNEL_FUNCTIONS = ("decode_envelope", "encode_envelope", "fold_runs", "parse_stream_reply")
 
 
 def run_python(code: str, **environment: str) -> list[str]:

@@ -235,3 +235,22 @@ def test_both_parse_stream_replies_alike(
     compiled_kernels: Kernels, reply: list[tuple[bytes, list[Any] | None] | None]
 ) -> None:
     assert compiled_kernels.parse_stream_reply(reply) == PURE.parse_stream_reply(reply)
+
+
+runs = st.tuples(
+    st.sampled_from(["a", "b", "é"]),
+    st.sampled_from(["succeeded", "failed", "retried", "cancelled"]),
+    st.one_of(st.floats(min_value=0, max_value=1e9), st.integers(0, 10**6)),
+    st.integers(-(2**70), 2**70),
+    st.one_of(st.integers(0, 2**63), st.just(-1)),
+)
+
+
+@SETTINGS
+@given(st.lists(runs, max_size=30))
+def test_both_fold_runs_alike(compiled_kernels: Kernels, folded: list[Any]) -> None:
+    compiled: dict[int, dict[str, list[int]]] = {}
+    pure: dict[int, dict[str, list[int]]] = {}
+    compiled_kernels.fold_runs(folded, compiled)
+    PURE.fold_runs(folded, pure)
+    assert compiled == pure

@@ -249,3 +249,37 @@ def test_stream_replies_may_be_any_iterable_of_pairs(kernels: Kernels) -> None:
     reply = ((message_id, (b"d", message_id)) for message_id in (b"1-0", b"2-0"))
 
     assert kernels.parse_stream_reply(reply) == [(b"1-0", b"1-0"), (b"2-0", b"2-0")]
+
+
+def test_runs_are_counted_under_their_minute_and_task(kernels: Kernels) -> None:
+    tallies: dict[int, dict[str, list[int]]] = {}
+    kernels.fold_runs(
+        [
+            ("resize", "succeeded", 0.000_005, 0, 120_000),  # 5 µs, on time, minute 2
+            ("resize", "failed", 0.001, 9, 179_999),  # 1000 µs, 9 ms late, minute 2
+            ("charge", "cancelled", 3.0, -4, 180_000),  # minute 3; early counts as on time
+        ],
+        tallies,
+    )
+    assert sorted(tallies) == [2, 3]
+    resize = tallies[2]["resize"]
+    assert resize[:4] == [1, 1, 0, 0]
+    durations, lateness = resize[4:164], resize[164:]
+    assert {i: n for i, n in enumerate(durations) if n} == {5: 1, (7 << 2) + (1000 >> 7): 1}
+    assert {i: n for i, n in enumerate(lateness) if n} == {0: 1, 8 + 0: 1}  # 9 ms: bucket 8
+    assert tallies[3]["charge"][:4] == [0, 0, 0, 1]
+    assert tallies[3]["charge"][164] == 1
+
+
+def test_folding_adds_to_the_tallies_already_there(kernels: Kernels) -> None:
+    tallies: dict[int, dict[str, list[int]]] = {}
+    for _ in range(3):
+        kernels.fold_runs([("job", "retried", 0.5, 10**15, 60_000)], tallies)
+    tally = tallies[1]["job"]
+    assert tally[2] == 3
+    assert tally[4 + 159 + 160] == 3  # far beyond the last bucket's start: the last bucket
+
+
+def test_an_unknown_outcome_is_refused(kernels: Kernels) -> None:
+    with pytest.raises(KeyError):
+        kernels.fold_runs([("job", "exploded", 0.1, 0, 0)], {})

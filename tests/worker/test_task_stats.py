@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from docket import Docket, Retry, Worker
+from docket._keys import DocketKeys
 from docket._task_stats import (
     KEEP_MS,
     MINUTE_MS,
@@ -18,6 +19,7 @@ from docket._task_stats import (
     read_minutes,
 )
 from docket._time import now_ms
+from docket_worker._task_stats import RunCounts, count_commands
 
 from ..helpers import wait_until
 
@@ -117,6 +119,40 @@ def test_buckets_keep_values_within_an_eighth() -> None:
         assert abs(middle - value) <= max(0.5, value / 8), value
     indexes = [bucket(v) for v in sorted(values)]
     assert indexes == sorted(indexes)
+
+
+def test_a_workers_counts_fall_in_the_buckets_readers_expect() -> None:
+    rng = random.Random(11)
+    counts = RunCounts()
+    runs = [
+        (rng.random() * rng.choice([1e-5, 1e-3, 1.0, 1e3, 1e7]), rng.randrange(-5, 10**9))
+        for _ in range(2000)
+    ]
+    at = now_ms()
+    for seconds, late_ms in runs:
+        counts.record("job", "succeeded", seconds, late_ms, at)
+    ((minute, tasks),) = counts.take().items()
+    assert minute == at // MINUTE_MS
+    (stats,) = per_task([_decoded(count_commands(DocketKeys.for_docket("d"), {minute: tasks}))])
+    expected_durations: dict[int, int] = {}
+    expected_lateness: dict[int, int] = {}
+    for seconds, late_ms in runs:
+        index = bucket(int(seconds * 1_000_000))
+        expected_durations[index] = expected_durations.get(index, 0) + 1
+        index = bucket(max(late_ms, 0))
+        expected_lateness[index] = expected_lateness.get(index, 0) + 1
+    assert stats.durations == expected_durations
+    assert stats.lateness == expected_lateness
+    assert stats.succeeded == 2000
+
+
+def _decoded(commands: list[tuple[Any, ...]]) -> dict[str, int]:
+    """What the HINCRBY commands would leave in a fresh hash."""
+    fields: dict[str, int] = {}
+    for command in commands:
+        if command[0] == "HINCRBY":
+            fields[command[2]] = fields.get(command[2], 0) + command[3]
+    return fields
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ import msgspec
 
 from ._errors import MessageDecodeError
 
-KERNEL_ABI = 3
+KERNEL_ABI = 4
 ENVELOPE_VERSION = 1
 
 NO_ENVELOPE = b""
@@ -111,3 +111,40 @@ def parse_stream_reply(entries: Any) -> list[tuple[bytes, bytes | None]]:
                     break
         parsed.append((message_id, payload))
     return parsed
+
+
+RUN_OUTCOMES = ("succeeded", "failed", "retried", "cancelled")
+RUN_BUCKETS = 160
+"""A tally of `fold_runs` is a list of RUN_SIZE counts: one per outcome (RUN_OUTCOMES order),
+RUN_BUCKETS of durations (µs), RUN_BUCKETS of lateness (ms); see docket._task_stats.bucket."""
+RUN_SIZE = len(RUN_OUTCOMES) + 2 * RUN_BUCKETS
+RUN_MINUTE_MS = 60_000
+_RUN_OUTCOME = {outcome: index for index, outcome in enumerate(RUN_OUTCOMES)}
+
+Run = tuple[str, str, float, int, int]
+"""A finished run: task name, outcome, seconds it took, ms it started late, when it started
+(epoch ms)."""
+Tallies = dict[int, dict[str, list[int]]]
+"""epoch minute -> task name -> its tally (see RUN_SIZE)."""
+
+
+def _run_bucket(n: int) -> int:
+    if n < 8:
+        return n if n > 0 else 0
+    shift = n.bit_length() - 3
+    index = (shift << 2) + (n >> shift)
+    return index if index < RUN_BUCKETS else RUN_BUCKETS - 1
+
+
+def fold_runs(runs: list[Run], tallies: Tallies) -> None:
+    """Count each of `runs` in `tallies`, under the minute it started and its task's name:
+    its outcome, and its duration's and its lateness's buckets."""
+    durations, lateness = len(RUN_OUTCOMES), len(RUN_OUTCOMES) + RUN_BUCKETS
+    for name, outcome, seconds, late_ms, at_ms in runs:
+        tasks = tallies.setdefault(at_ms // RUN_MINUTE_MS, {})
+        tally = tasks.get(name)
+        if tally is None:
+            tally = tasks[name] = [0] * RUN_SIZE
+        tally[_RUN_OUTCOME[outcome]] += 1
+        tally[durations + _run_bucket(int(seconds * 1_000_000))] += 1
+        tally[lateness + _run_bucket(late_ms)] += 1

@@ -37,10 +37,18 @@ def _select() -> tuple[ModuleType, str, str]:
 _chosen, IMPLEMENTATION, REASON = _select()
 
 if TYPE_CHECKING:
-    from ._kernels import decode_envelope, encode_envelope, parse_stream_reply
+    from ._kernels import decode_envelope, encode_envelope, fold_runs, parse_stream_reply
 else:
     encode_envelope = _chosen.encode_envelope
     decode_envelope = _chosen.decode_envelope
     parse_stream_reply = _chosen.parse_stream_reply
+    fold_runs = _chosen.fold_runs
 
-__all__ = ["IMPLEMENTATION", "REASON", "decode_envelope", "encode_envelope", "parse_stream_reply"]
+__all__ = [
+    "IMPLEMENTATION",
+    "REASON",
+    "decode_envelope",
+    "encode_envelope",
+    "fold_runs",
+    "parse_stream_reply",
+]

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from ._kernels import RUN_BUCKETS, RUN_OUTCOMES
 from ._time import ms_to_datetime
 
 if TYPE_CHECKING:
@@ -31,10 +32,11 @@ SEP = "\x1f"
 MINUTE_MS = 60_000
 KEEP_MS = 70 * MINUTE_MS
 """How long a minute's hash lasts after its minute: the hour the dashboard shows, and a margin."""
-OUTCOMES = ("succeeded", "failed", "retried", "cancelled")
+OUTCOMES = RUN_OUTCOMES
 CODES = {"succeeded": "s", "failed": "f", "retried": "r", "cancelled": "c"}
-BUCKETS = 160
-"""Bucket indexes run from 0 to BUCKETS - 1 (the last holds everything from 2**40 up)."""
+BUCKETS = RUN_BUCKETS
+"""Bucket indexes run from 0 to BUCKETS - 1 (the last holds everything from 2**40 up); the
+workers' kernel (docket._kernels.fold_runs) fills them."""
 
 
 def bucket(n: int) -> int:

@@ -114,9 +114,7 @@ async def read_task_workers(docket: "Docket", task_name: str) -> list[WorkerInfo
 
 
 def _info(name: str, values: Sequence[Any]) -> WorkerInfo:
-    last_seen, tasks, host, pid, started, concurrency, running, limits = (
-        _text(v) for v in values
-    )
+    last_seen, tasks, host, pid, started, concurrency, running, limits = (_text(v) for v in values)
     return WorkerInfo(
         name=name,
         last_seen=ms_to_datetime(_int(last_seen)),

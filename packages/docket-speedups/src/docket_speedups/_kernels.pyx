@@ -8,11 +8,14 @@ pure-Python kernel, so odd input and errors behave identically by construction.
 """
 
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
+from cpython.list cimport PyList_GET_ITEM, PyList_SET_ITEM
+from cpython.long cimport PyLong_AsLongLong, PyLong_AsLongLongAndOverflow, PyLong_FromLongLong
+from cpython.ref cimport Py_DECREF, Py_INCREF
 from cpython.unicode cimport PyUnicode_AsUTF8AndSize, PyUnicode_DecodeUTF8
 from libc.stdint cimport uint8_t, uint64_t
 from libc.string cimport memcpy
 
-KERNEL_ABI = 3
+KERNEL_ABI = 4
 
 cdef enum:
     _ENVELOPE_VERSION = 1
@@ -313,3 +316,123 @@ def parse_stream_reply(entries):
                         break
         parsed.append((message_id, payload))
     return parsed
+
+
+# -- run statistics ------------------------------------------------------------------------------
+
+RUN_OUTCOMES = ("succeeded", "failed", "retried", "cancelled")
+RUN_BUCKETS = 160
+RUN_SIZE = 4 + 2 * RUN_BUCKETS
+RUN_MINUTE_MS = 60_000
+
+cdef enum:
+    _OUTCOMES = 4
+    _BUCKETS = 160
+
+cdef long long _LIMIT = (<long long>1) << 62  # values from 2**62 on (never a real run): pure
+cdef long long RUN_MINUTE_MS_C = 60_000
+cdef str _SUCCEEDED = "succeeded"
+cdef str _FAILED = "failed"
+cdef str _RETRIED = "retried"
+cdef str _CANCELLED = "cancelled"
+
+
+cdef inline int _bit_length(unsigned long long n) noexcept:
+    cdef int bits = 0
+    if n >= (<unsigned long long>1 << 32):
+        n >>= 32
+        bits += 32
+    if n >= (1 << 16):
+        n >>= 16
+        bits += 16
+    if n >= (1 << 8):
+        n >>= 8
+        bits += 8
+    if n >= (1 << 4):
+        n >>= 4
+        bits += 4
+    if n >= (1 << 2):
+        n >>= 2
+        bits += 2
+    if n >= (1 << 1):
+        n >>= 1
+        bits += 1
+    return bits + <int>n
+
+
+cdef inline Py_ssize_t _run_bucket(long long n) noexcept:
+    cdef int shift
+    cdef long long index
+    if n < 8:
+        return n if n > 0 else 0
+    shift = _bit_length(<unsigned long long>n) - 3
+    index = (shift << 2) + (n >> shift)
+    return index if index < _BUCKETS else _BUCKETS - 1
+
+
+cdef inline void _bump(list tally, Py_ssize_t index):
+    cdef object old = <object>PyList_GET_ITEM(tally, index)
+    cdef object new = PyLong_FromLongLong(PyLong_AsLongLong(old) + 1)
+    Py_INCREF(new)
+    PyList_SET_ITEM(tally, index, new)
+    Py_DECREF(old)
+
+
+def fold_runs(runs, tallies):
+    """Count each of `runs` in `tallies` (see docket._kernels.fold_runs)."""
+    cdef long long late, at, minute
+    cdef long long current_minute = -1
+    cdef int overflow = 0
+    cdef Py_ssize_t outcome_index
+    cdef double seconds
+    cdef dict tasks = None
+    cdef list tally
+    cdef tuple item
+    if type(runs) is not list or type(tallies) is not dict:
+        return _pure().fold_runs(runs, tallies)
+    for run in <list>runs:
+        if type(run) is not tuple or len(<tuple>run) != 5:
+            _pure().fold_runs([run], tallies)
+            continue
+        item = <tuple>run
+        name = item[0]
+        outcome = item[1]
+        if type(name) is not str or type(item[2]) is not float or type(item[3]) is not int:
+            _pure().fold_runs([run], tallies)
+            continue
+        if type(item[4]) is not int:
+            _pure().fold_runs([run], tallies)
+            continue
+        seconds = <double>item[2]
+        late = PyLong_AsLongLongAndOverflow(item[3], &overflow)
+        if overflow or late <= -_LIMIT or late >= _LIMIT:
+            _pure().fold_runs([run], tallies)
+            continue
+        at = PyLong_AsLongLongAndOverflow(item[4], &overflow)
+        if overflow or at < 0 or at >= _LIMIT or not (0.0 <= seconds < 1e12):
+            _pure().fold_runs([run], tallies)
+            continue
+        if outcome is _SUCCEEDED or outcome == _SUCCEEDED:
+            outcome_index = 0
+        elif outcome == _FAILED:
+            outcome_index = 1
+        elif outcome == _RETRIED:
+            outcome_index = 2
+        elif outcome == _CANCELLED:
+            outcome_index = 3
+        else:
+            _pure().fold_runs([run], tallies)
+            continue
+        minute = at // RUN_MINUTE_MS_C
+        if tasks is None or minute != current_minute:
+            current_minute = minute
+            tasks = (<dict>tallies).setdefault(minute, {})
+        found = tasks.get(name)
+        if found is None:
+            tally = [0] * RUN_SIZE
+            tasks[name] = tally
+        else:
+            tally = <list>found
+        _bump(tally, outcome_index)
+        _bump(tally, _OUTCOMES + _run_bucket(<long long>(seconds * 1_000_000)))
+        _bump(tally, _OUTCOMES + _BUCKETS + _run_bucket(late))

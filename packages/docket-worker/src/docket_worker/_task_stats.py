@@ -1,6 +1,8 @@
 """A worker's count of the runs it finished, per minute and task, for docket._task_stats.
 
-Counting a run is a few list updates in memory; the counts go to Redis with the next heartbeat
+Counting a run is one list append in memory, folded into counts every FOLD_EVERY runs by a
+compiled kernel (docket._kernels.fold_runs; few, short-lived tuples keep the garbage collector
+out of it); the counts go to Redis with the next heartbeat
 (HINCRBY into the minute's hash, in the beat's round trip), and a worker that stops sends what
 is left with its last one. Counts a beat could not send are kept for the next.
 """
@@ -8,46 +10,50 @@ is left with its last one. Counts a beat could not send are kept for the next.
 import time
 from typing import Any
 
+from docket._kernels import Run, Tallies
 from docket._keys import DocketKeys
-from docket._task_stats import BUCKETS, CODES, KEEP_MS, MINUTE_MS, OUTCOMES, SEP, bucket
+from docket._speedups import fold_runs
+from docket._task_stats import BUCKETS, CODES, KEEP_MS, MINUTE_MS, OUTCOMES, SEP
 
 _DURATIONS = len(OUTCOMES)
 _LATENESS = _DURATIONS + BUCKETS
-_SIZE = _LATENESS + BUCKETS
-_OUTCOME_INDEX = {outcome: index for index, outcome in enumerate(OUTCOMES)}
 
-Tallies = dict[int, dict[str, list[int]]]
-"""epoch minute -> task name -> [outcome counts..., duration buckets..., lateness buckets...]"""
+FOLD_EVERY = 256
+"""Runs appended before they are counted."""
 
 
 class RunCounts:
-    """The runs finished since the counts were last taken (shared by a worker's shards)."""
+    """The runs finished since the counts were last taken (shared by a worker's shards).
 
-    __slots__ = ("_current", "_minute", "_sampled", "_tallies")
+    A run is one append to `runs`, folded into per-minute counts every FOLD_EVERY runs and
+    when the beat takes them.
+    """
+
+    __slots__ = ("_sampled", "_tallies", "runs")
 
     def __init__(self) -> None:
-        self._minute = -1
-        self._current: dict[str, list[int]] = {}
+        self.runs: list[Run] = []
         self._tallies: Tallies = {}
         self._sampled = -1
         """The last minute whose depth this worker sampled."""
 
-    def record(self, name: str, outcome: str, seconds: float, lateness_ms: int) -> None:
-        """Count one finished run of task `name`."""
-        minute = int(time.time() * 1000) // MINUTE_MS
-        if minute != self._minute:
-            self._minute = minute
-            self._current = self._tallies.setdefault(minute, {})
-        tally = self._current.get(name)
-        if tally is None:
-            tally = self._current[name] = [0] * _SIZE
-        tally[_OUTCOME_INDEX[outcome]] += 1
-        tally[_DURATIONS + bucket(int(seconds * 1_000_000))] += 1
-        tally[_LATENESS + bucket(lateness_ms)] += 1
+    def record(self, name: str, outcome: str, seconds: float, late_ms: int, at_ms: int) -> None:
+        """Count one finished run of task `name` (the dispatcher inlines this: it runs on
+        every run)."""
+        self.runs.append((name, outcome, seconds, late_ms, at_ms))
+        if len(self.runs) >= FOLD_EVERY:
+            self.fold()
+
+    def fold(self) -> None:
+        """Count the runs appended so far (the worker calls it every FOLD_EVERY runs, so the
+        runs waiting to be counted stay few and short-lived)."""
+        fold_runs(self.runs, self._tallies)
+        self.runs.clear()
 
     def take(self) -> Tallies:
         """The counts so far, which this object forgets (see give_back)."""
-        taken, self._tallies, self._minute = self._tallies, {}, -1
+        self.fold()
+        taken, self._tallies = self._tallies, {}
         return taken
 
     def give_back(self, taken: Tallies) -> None:
@@ -60,7 +66,6 @@ class RunCounts:
                     mine[name] = tally
                 else:
                     mine[name] = [a + b for a, b in zip(kept, tally, strict=True)]
-        self._minute = -1
 
     def wants_depth(self, now_ms: int) -> bool:
         """Whether this worker has not sampled the docket's depth in this minute yet."""
