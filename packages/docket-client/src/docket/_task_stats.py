@@ -17,7 +17,7 @@ Buckets split each power of two in four, so a percentile read from them is withi
 the true one (half a bucket's width).
 """
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -181,11 +181,32 @@ def per_minute(minutes: Mapping[int, Mapping[str, int]]) -> list[Minute]:
     return rows
 
 
-async def read_minutes(docket: "Docket", minutes: Iterable[int]) -> dict[int, dict[str, int]]:
-    """The hashes of `minutes` (epoch minutes), decoded; one round trip for all of them."""
+TOTALS = (SEP + "s", SEP + "f", SEP + "r", SEP + "c", "q", "p")
+"""The fields `per_minute` reads: the whole docket's outcomes, and the depth samples."""
+
+
+async def read_minutes(
+    docket: "Docket", minutes: Iterable[int], fields: Sequence[str] | None = None
+) -> dict[int, dict[str, int]]:
+    """The hashes of `minutes` (epoch minutes), decoded: all their fields, or only `fields`
+    (e.g. TOTALS); one round trip for all of them."""
     wanted = list(minutes)
     if not wanted:
         return {}
-    commands = [("HGETALL", docket.keys.stats(minute)) for minute in wanted]
+    commands: list[tuple[Any, ...]]
+    if fields is None:
+        commands = [("HGETALL", docket.keys.stats(minute)) for minute in wanted]
+    else:
+        commands = [("HMGET", docket.keys.stats(minute), *fields) for minute in wanted]
     replies = await docket.backend.transport.execute_many(commands)
-    return {minute: decode_minute(reply) for minute, reply in zip(wanted, replies, strict=True)}
+    if fields is None:
+        decoded = [decode_minute(reply) for reply in replies]
+    else:
+        decoded = [_picked(fields, reply) for reply in replies]
+    return dict(zip(wanted, decoded, strict=True))
+
+
+def _picked(fields: Sequence[str], reply: Any) -> dict[str, int]:
+    if isinstance(reply, Exception):
+        return {}
+    return {name: int(value) for name, value in zip(fields, reply, strict=True) if value}

@@ -9,34 +9,47 @@ from datetime import timedelta
 from typing import Any
 
 from docket import Docket
-from docket._task_stats import MINUTE_MS, Minute, TaskStats, per_minute, per_task, read_minutes
+from docket._task_stats import (
+    MINUTE_MS,
+    TOTALS,
+    Minute,
+    TaskStats,
+    per_minute,
+    per_task,
+    read_minutes,
+)
 from docket._time import now_ms
 
 MINUTES = 60
 """The span the overview's chart and the tasks page cover."""
-SETTLED_MS = 3 * MINUTE_MS
-"""How long after its minute a minute's hash is taken as final (late beats of a worker that
-was cut off from Redis for longer are left out until the dashboard restarts)."""
+SETTLED_MS = 20_000
+"""How long after its minute a minute's hash is taken as final: workers add to it with their
+beats, every few seconds (the late counts of a worker cut off from Redis for longer are left
+out until the dashboard restarts)."""
 
 
 class LastHour:
-    """Reads the last MINUTES minutes' hashes, keeping the settled ones."""
+    """Reads the last MINUTES minutes' hashes (whole, or only the docket's totals), keeping
+    the settled ones."""
 
     def __init__(self) -> None:
-        self._settled: dict[int, dict[str, int]] = {}
+        self._settled: dict[bool, dict[int, dict[str, int]]] = {True: {}, False: {}}
 
-    async def read(self, docket: Docket) -> dict[int, dict[str, int]]:
-        """Epoch minute -> decoded hash, for each of the last MINUTES minutes."""
+    async def read(self, docket: Docket, totals: bool = False) -> dict[int, dict[str, int]]:
+        """Epoch minute -> decoded hash (only TOTALS' fields if `totals`), for each of the
+        last MINUTES minutes."""
+        settled = self._settled[totals]
         now = now_ms()
         current = now // MINUTE_MS
         wanted = range(current - MINUTES + 1, current + 1)
-        for old in [m for m in self._settled if m < wanted.start]:
-            del self._settled[old]
-        fresh = await read_minutes(docket, [m for m in wanted if m not in self._settled])
+        for old in [m for m in settled if m < wanted.start]:
+            del settled[old]
+        missing = [m for m in wanted if m not in settled]
+        fresh = await read_minutes(docket, missing, TOTALS if totals else None)
         for minute, fields in fresh.items():
             if (minute + 1) * MINUTE_MS + SETTLED_MS <= now:
-                self._settled[minute] = fields
-        return {m: self._settled[m] if m in self._settled else fresh[m] for m in wanted}
+                settled[minute] = fields
+        return {m: settled[m] if m in settled else fresh[m] for m in wanted}
 
     async def tasks(self, docket: Docket) -> list[TaskStats]:
         """Each task's runs of the last hour."""
@@ -44,7 +57,7 @@ class LastHour:
 
     async def minutes(self, docket: Docket) -> list[Minute]:
         """The docket's runs, failures and depth in each minute of the last hour."""
-        return per_minute(await self.read(docket))
+        return per_minute(await self.read(docket, totals=True))
 
 
 def chart_points(minutes: list[Minute], live_depth: int) -> list[dict[str, Any]]:
