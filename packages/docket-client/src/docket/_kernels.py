@@ -128,7 +128,8 @@ Tallies = dict[int, dict[str, list[int]]]
 """epoch minute -> task name -> its tally (see RUN_SIZE)."""
 
 
-def _run_bucket(n: int) -> int:
+def run_bucket(n: int) -> int:
+    """The histogram bucket of `n`: n itself below 8 (0 below 0), then four per power of two."""
     if n < 8:
         return n if n > 0 else 0
     shift = n.bit_length() - 3
@@ -146,5 +147,5 @@ def fold_runs(runs: list[Run], tallies: Tallies) -> None:
         if tally is None:
             tally = tasks[name] = [0] * RUN_SIZE
         tally[_RUN_OUTCOME[outcome]] += 1
-        tally[durations + _run_bucket(int(seconds * 1_000_000))] += 1
-        tally[lateness + _run_bucket(late_ms)] += 1
+        tally[durations + run_bucket(int(seconds * 1_000_000))] += 1
+        tally[lateness + run_bucket(late_ms)] += 1

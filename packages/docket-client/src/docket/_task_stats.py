@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from ._kernels import RUN_BUCKETS, RUN_OUTCOMES
+from ._kernels import RUN_BUCKETS, RUN_OUTCOMES, run_bucket
 from ._time import ms_to_datetime
 
 if TYPE_CHECKING:
@@ -39,12 +39,9 @@ BUCKETS = RUN_BUCKETS
 workers' kernel (docket._kernels.fold_runs) fills them."""
 
 
-def bucket(n: int) -> int:
-    """The histogram bucket of `n` (≥ 0): n itself below 8, then four per power of two."""
-    if n < 8:
-        return n if n > 0 else 0
-    shift = n.bit_length() - 3
-    return min((shift << 2) + (n >> shift), BUCKETS - 1)
+bucket = run_bucket
+"""The histogram bucket of `n` (≥ 0): n itself below 8, then four per power of two (the
+workers' kernel, docket._kernels.fold_runs, fills them with this)."""
 
 
 def bucket_middle(index: int) -> float:

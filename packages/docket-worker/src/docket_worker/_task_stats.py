@@ -7,13 +7,13 @@ out of it); the counts go to Redis with the next heartbeat
 is left with its last one. Counts a beat could not send are kept for the next.
 """
 
-import time
 from typing import Any
 
 from docket._kernels import Run, Tallies
 from docket._keys import DocketKeys
 from docket._speedups import fold_runs
 from docket._task_stats import BUCKETS, CODES, KEEP_MS, MINUTE_MS, OUTCOMES, SEP
+from docket._time import now_ms
 
 _DURATIONS = len(OUTCOMES)
 _LATENESS = _DURATIONS + BUCKETS
@@ -90,7 +90,7 @@ def count_commands(keys: DocketKeys, taken: Tallies) -> list[tuple[Any, ...]]:
         for index, count in enumerate(totals):
             if count:
                 commands.append(("HINCRBY", key, SEP + _field(index), count))
-        commands.append(("PEXPIRE", key, (minute + 1) * MINUTE_MS + KEEP_MS - _now_ms()))
+        commands.append(("PEXPIRE", key, (minute + 1) * MINUTE_MS + KEEP_MS - now_ms()))
     return commands
 
 
@@ -108,7 +108,3 @@ def _field(index: int) -> str:
     if index < _LATENESS:
         return f"d{index - _DURATIONS}"
     return f"l{index - _LATENESS}"
-
-
-def _now_ms() -> int:
-    return time.time_ns() // 1_000_000
