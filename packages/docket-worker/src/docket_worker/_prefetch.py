@@ -19,13 +19,16 @@ PATIENCE = 0.02
 """Seconds prefetched messages may wait for a slot before the prefetch shrinks."""
 READ_TARGET = 100
 """The read size the prefetch grows towards at low concurrency."""
+AHEAD = 9
+"""At most this many messages per slot are prefetched: a single-slot worker reads ten at a
+time, not a hundred, so two of them starting together share even a short burst."""
 
 
 class Prefetch:
     """Messages read ahead of free slots, and how many more the next read asks for."""
 
     def __init__(self, concurrency: int) -> None:
-        self.limit = max(concurrency, READ_TARGET - concurrency)
+        self.limit = max(concurrency, min(READ_TARGET - concurrency, AHEAD * concurrency))
         self.extra = 0
         self.waiting: deque[Message] = deque()
         self.since = 0.0
