@@ -8,6 +8,8 @@ tasks (with docket-worker's own encoder). Then, between a `CONFIG RESETSTAT` and
 after a first load) and its commands and server µs are summed. The live feed of the running
 page asks for the progress of PROGRESS_KEYS keys; /limits reads the limits the heartbeats list,
 /limits?scan=1 scans the million keys for them (bounded: the page lists what it reached).
+/future?q= searches by key or task: the next 2,000 parked executions of each shard, and the
+exact key wherever it is due.
 
 Run: uv run pytest benchmarks/bench_dashboard.py --benchmark-only -s
 """
@@ -49,6 +51,8 @@ PAGES = (
     "/limits",
     "/limits?scan=1",
     "/future",
+    "/future?q=k999999",
+    "/future?q=absent",
     "/dead",
     "/execution?key=k1",
 )

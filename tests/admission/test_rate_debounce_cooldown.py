@@ -31,9 +31,20 @@ async def test_ten_per_second_over_three_seconds_runs_thirty(docket: Docket) -> 
         for n in range(3):
             await stack.enter_async_context(Worker(docket, name=f"w{n}").running())
         await wait_until(lambda: len(starts) >= 40, within=20, what="four windows of runs")
-    first = min(starts)
-    within_three = [s for s in starts if s - first < 3.0]
-    assert 29 <= len(within_three) <= 31
+    # Each window admits ten at once and puts the rest off to its end, so the starts come in
+    # bursts of ten, a second (the window) apart: asserted on the bursts, not by counting the
+    # starts within 3 s of the first, which the fourth burst, due at 3 s, races. A start
+    # follows its admission after the rest of its read is admitted or put off, so on a busy
+    # machine a burst can start a little late, and the next one seem a little early.
+    bursts: list[list[float]] = []
+    for start in sorted(starts):
+        if bursts and start - bursts[-1][-1] < 0.5:
+            bursts[-1].append(start)
+        else:
+            bursts.append([start])
+    assert [len(burst) for burst in bursts[:4]] == [10, 10, 10, 10]
+    gaps = [later[0] - earlier[0] for earlier, later in itertools.pairwise(bursts[:4])]
+    assert all(gap > 0.75 for gap in gaps), gaps  # a second, less a loaded loop's jitter
 
 
 async def test_a_rate_limit_per_argument_value(docket: Docket) -> None:

@@ -1,13 +1,14 @@
 """The execution page (state, result or error, timeline) and the running page's progress bars."""
 
 import asyncio
+from datetime import UTC, datetime, timedelta
 
 from docket import Docket, ExecutionProgress, Progress
 from playwright.async_api import Page
 
 from ..conftest import WorkerFactory
 from ..helpers import wait_until
-from .conftest import Serve, screenshot
+from .conftest import TOKEN, Serve, screenshot
 
 
 async def test_a_finished_execution_shows_its_state_and_result(
@@ -112,3 +113,24 @@ async def test_the_running_page_shows_live_progress(
             return await row.count() == 0
 
         await wait_until(left, what="the finished run to leave the table without a reload")
+
+
+async def test_a_scheduled_execution_can_be_run_now_from_its_page(
+    docket: Docket, serve: Serve, page: Page
+) -> None:
+    await docket.add("trace", when=datetime.now(UTC) + timedelta(days=1), key="tomorrow")("x")
+    base = await serve()
+    await page.goto(base + "/execution?key=tomorrow")
+    assert await page.text_content("#state") == "scheduled"
+    form = page.locator("form", has=page.locator("button[data-action=run-now]"))
+    await form.locator("input[name=token]").fill(TOKEN)
+    async with page.expect_navigation():
+        await form.locator("button").click()
+    assert page.url == base + "/execution?key=tomorrow"
+
+    async def due() -> bool:
+        taken = await docket.snapshot()
+        return taken.queued_count + taken.due_count == 1
+
+    await wait_until(due, what="run now to make the task due")
+    await docket.clear()

@@ -3,7 +3,7 @@
 from datetime import UTC, datetime, timedelta
 
 from docket import Docket
-from playwright.async_api import Page
+from playwright.async_api import Browser, Dialog, Page
 
 from ..conftest import WorkerFactory
 from ..helpers import wait_until
@@ -80,6 +80,31 @@ async def test_a_script_key_renders_as_text(docket: Docket, serve: Serve, page: 
     assert await page.evaluate("window.pwned === undefined")
     await page.goto(base + "/execution?key=" + "%3Cscript%3Ewindow.pwned%3D1%3C%2Fscript%3E")
     assert await page.evaluate("window.pwned === undefined")
+
+
+async def test_the_confirmation_shows_a_hostile_key_as_text_and_no_means_no(
+    docket: Docket, serve: Serve, browser: Browser
+) -> None:
+    key = "it's\\'); window.pwned=1; ('</script>"
+    await docket.add("trace", when=datetime.now(UTC) + LATER, key=key)("x")
+    base = await serve()
+    context = await browser.new_context()
+    page = await context.new_page()
+    asked: list[str] = []
+
+    async def dismiss(dialog: Dialog) -> None:
+        asked.append(dialog.message)
+        await dialog.dismiss()
+
+    page.on("dialog", dismiss)
+    await page.goto(base + "/future")
+    await _act(page, "window.pwned", "cancel")
+    await wait_until(lambda: bool(asked), what="the confirmation dialog")
+    assert asked == [f"cancel {key}?"]
+    assert await page.evaluate("window.pwned === undefined")
+    assert page.url == base + "/future"
+    assert (await docket.snapshot()).scheduled_count == 1
+    await context.close()
 
 
 async def test_actions_without_the_token_are_refused(

@@ -2,6 +2,7 @@
 Redis Cluster: counts sum every shard, the pages list every shard's work, and an action on a
 key reaches that key's shard."""
 
+import random
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -9,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from docket import Docket
 from docket._keys import shard_of
+from docket_dashboard import _future
 from playwright.async_api import Page
 
 from ..conftest import WorkerFactory
@@ -100,6 +102,33 @@ async def test_the_future_page_lists_every_shard_and_cancels_on_the_keys_shard(
     await wait_until(cancelled, what=f"{doomed!r} (on shard 2) to be cancelled")
     await page.goto(base + "/future")
     assert sorted(await page.locator("#future td.key").all_text_contents()) == left
+    await docket.clear()
+
+
+@pytest.mark.parametrize("shown", [4, 100])
+async def test_a_search_pages_through_every_shard_next_due_first_missing_none(
+    docket: Docket, serve: Serve, page: Page, monkeypatch: pytest.MonkeyPatch, shown: int
+) -> None:
+    monkeypatch.setattr(_future, "SPAN", 7)  # small windows, so the search takes many pages
+    monkeypatch.setattr(_future, "SHOWN", shown)  # 4: pages end at a match, 100: at a window
+    start = datetime.now(UTC) + LATER
+    order = random.Random(16).sample(range(60), 60)  # keys in no order of their due times
+    due = {f"k-{n:03}": start + timedelta(seconds=order[n] // 3) for n in range(60)}  # ties
+    await docket.add_many(
+        docket.call("fail" if n % 2 else "trace", when=due[key], key=key)(n)
+        for n, key in enumerate(due)
+    )
+    base = await serve()
+    await page.goto(base + "/future?q=fail")
+    seen: list[str] = []
+    for _ in range(60):
+        seen += await page.locator("#future td.key").all_text_contents()
+        if not await page.locator("#further").count():
+            break
+        await page.click("#further")
+    wanted = [key for n, key in enumerate(due) if n % 2]
+    assert sorted(seen) == wanted  # each once, none missed
+    assert [due[key] for key in seen] == sorted(due[key] for key in seen)
     await docket.clear()
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
-from docket import Docket
+from docket import Docket, ExecutionState
 from docket._codecs import codec_from_environment
 from docket._sharding import recorded_shards, shards_from_environment
 from docket._signing import keys_from_environment
@@ -23,6 +23,7 @@ from starlette.staticfiles import StaticFiles
 from ._actions import perform
 from ._dead import shown_letters
 from ._detail import detail, progress_of, safe_repr
+from ._future import parse_ranks, search_future
 from ._limits import read_limits
 from ._security import CSRF_COOKIE, action_refusal, new_csrf
 from ._stats import LastHour, chart_points, span_text
@@ -162,10 +163,22 @@ class Dashboard:
     async def future(self, request: Request) -> Response:
         search = request.query_params.get("q", "")
         snapshot = await self.docket.snapshot(limit=LIMIT)
-        rows = [
-            e for e in snapshot.future if not search or search in e.key or search in e.function_name
-        ]
-        return self.render(request, "future.html", page="future", rows=rows, q=search)
+        if not search:
+            rows, found = list(snapshot.future), None
+        else:
+            ranks = parse_ranks(request.query_params.get("from", ""), self.docket.shards)
+            queued = [e for e in snapshot.future if e.state is ExecutionState.QUEUED]
+            found = await search_future(self.docket, search, ranks, queued)
+            rows = found.rows
+        return self.render(
+            request,
+            "future.html",
+            page="future",
+            rows=rows,
+            q=search,
+            found=found,
+            total=snapshot.queued_count + snapshot.scheduled_count,
+        )
 
     async def dead(self, request: Request) -> Response:
         letters = await self.docket.dead_letters(LIMIT)

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from docket import Docket, Execution, ExecutionState
+from docket._keys import check_task_key
 
 SHOWN_LENGTH = 2000
 """The longest repr of a result or exception the execution page shows."""
@@ -86,10 +87,57 @@ async def detail(docket: Docket, key: str) -> Detail | None:
     return Detail(execution, timeline(execution), result, raised)
 
 
+PROGRESS_FIELDS = ("g", "s", "pc", "pt", "pm")
+"""What the progress feed reads of each task hash: its holder's token (there while the hash
+is), the recorded state, and the progress counters and message."""
+
+
 async def progress_of(docket: Docket, keys: Sequence[str]) -> list[dict[str, Any]]:
-    """State and progress of each of `keys` (one record read each, all at once)."""
-    found = await asyncio.gather(*(docket.get_execution(key) for key in keys))
-    return [
-        progress_fields(e) if e is not None else {"key": k, "state": "gone"}
-        for k, e in zip(keys, found, strict=True)
-    ]
+    """State and progress of each of `keys`: one HMGET each, one round trip per shard. A key
+    without a task hash (a generated key's run keeps none) is read as get_execution does."""
+    for key in keys:
+        check_task_key(key)
+    by_view: dict[int, tuple[Docket, list[str]]] = {}
+    for key in keys:
+        view = docket._view_for(key)
+        by_view.setdefault(id(view), (view, []))[1].append(key)
+    replies = await asyncio.gather(
+        *(
+            view.backend.transport.execute_many(
+                [("HMGET", view.keys.task(key), *PROGRESS_FIELDS) for key in listed]
+            )
+            for view, listed in by_view.values()
+        )
+    )
+    read: dict[str, Any] = {}
+    for (_view, listed), values in zip(by_view.values(), replies, strict=True):
+        read.update(zip(listed, values, strict=True))
+    fields = []
+    for key in keys:
+        values = read[key]
+        if isinstance(values, Exception):
+            raise values
+        if values[0] is None:  # no task hash
+            execution = await docket.get_execution(key)
+            fields.append(
+                progress_fields(execution) if execution else {"key": key, "state": "gone"}
+            )
+        else:
+            fields.append(_progress_from(key, values))
+    return fields
+
+
+def _progress_from(key: str, values: Sequence[Any]) -> dict[str, Any]:
+    _token, state, current, total, message = (
+        v.decode(errors="replace") if isinstance(v, bytes) else v for v in values
+    )
+    current_n = int(float(current)) if current else 0
+    total_n = int(float(total)) if total else 100  # as ExecutionProgress has it
+    return {
+        "key": key,
+        "state": state or "running",
+        "current": current_n,
+        "total": total_n,
+        "percent": round(100 * current_n / total_n) if total_n else 0,
+        "message": message or "",
+    }
