@@ -5,14 +5,21 @@ stays light. Exit status: 1 when it cannot start (one line says why), 3 when
 docket-dashboard is not installed.
 """
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from ._options import DEFAULT_DOCKET, DEFAULT_URL, DocketOption, UrlOption, fail
+from ._options import DEFAULT_DOCKET, DEFAULT_URL, DocketOption, UrlOption, fail, on_docket
+
+if TYPE_CHECKING:
+    from docket import Docket
 
 NOT_INSTALLED = 3
 """The exit status when docket-dashboard is not installed."""
+
+
+async def _reachable(_docket: "Docket") -> None:
+    """Nothing: opening the docket (on_docket) is the check."""
 
 
 def dashboard(
@@ -50,6 +57,7 @@ def dashboard(
 
     if not is_loopback(host) and not token:
         fail(f"--host {host} is not loopback: give --token (or DOCKET_DASHBOARD_TOKEN) too.")
+    on_docket(docket, url, _reachable)  # an unreachable Redis: one line, not a traceback
     settings = docket_dashboard.DashboardSettings(
         docket=docket, url=url, token=token, read_only=read_only
     )
