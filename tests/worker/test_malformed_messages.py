@@ -110,3 +110,27 @@ async def holds_nothing(docket: Docket, consumer: str) -> bool:
     client: Any = docket.backend.client
     summary = await client.xpending(docket.keys.stream, docket.keys.group)
     return all(c["name"] != consumer.encode() for c in summary["consumers"] or [])
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [b"\xc0\xff\xfe\x00" + b"x", b"\xc0carried\x00"],
+    ids=["a carried key that is not UTF-8", "nothing after the carried key"],
+)
+async def test_a_mangled_carried_key_is_dead_lettered_and_listed(
+    docket: Docket, worker: Worker, payload: bytes
+) -> None:
+    ran: list[int] = []
+
+    async def send(n: int) -> None:
+        ran.append(n)
+
+    await docket.add(send)(1)
+    await add_raw(docket, {"d": payload})
+    await docket.add(send)(2)
+    await asyncio.wait_for(worker.run_until_finished(), timeout=10)
+
+    assert sorted(ran) == [1, 2]
+    [letter] = await docket.dead_letters()
+    assert not letter.requeueable
+    assert worker.statistics().dead_lettered == 1

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 
 from ._backends import RedisBackend
-from ._errors import MessageDecodeError
+from ._decoding import task_name_of
 from ._generated import unwrapped
 from ._signing import unsigned
 from ._speedups import decode_envelope
@@ -31,15 +31,11 @@ async def list_dead_letters(backend: RedisBackend, limit: int) -> list[DeadLette
     letters = []
     for entry_id, fields in await backend.dead_letters(limit):
         payload = fields.get(b"d", b"")
-        try:
-            function: str | None = decode_envelope(unsigned(unwrapped(payload)[1]))[2]
-        except MessageDecodeError:
-            function = None
         letters.append(
             DeadLetter(
                 id=entry_id.decode(),
                 key=fields.get(b"key", b"").decode(),
-                function=function,
+                function=task_name_of(payload),
                 reason=fields.get(b"reason", b"").decode(errors="replace"),
                 payload=payload,
             )

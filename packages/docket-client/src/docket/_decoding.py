@@ -52,6 +52,16 @@ def execution_from_envelope(
     return execution, decoded
 
 
+def task_name_of(payload: bytes) -> str | None:
+    """The task name a stored payload's envelope carries, read without unpickling or checking
+    a signature; None when it is not docket's message."""
+    try:
+        name: str = decode_envelope(unsigned(unwrapped(payload)[1]))[2]
+    except MessageDecodeError:
+        return None
+    return name
+
+
 def _checked(signer: Signer | None, payload: bytes) -> tuple[bytes, bool]:
     """The envelope of `payload`, and whether its arguments may be unpickled: always without
     signing keys; with them, only when the signature checks out."""

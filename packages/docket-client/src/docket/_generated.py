@@ -28,13 +28,18 @@ def is_generated(key: str) -> bool:
 
 
 def unwrapped(payload: bytes) -> tuple[str | None, bytes]:
-    """The key a payload carries in front (or None) and the payload without it."""
+    """The key a payload carries in front (or None) and the payload without it. A front that
+    is not a key docket wrote (no NUL, not UTF-8) is left on: the payload then decodes as no
+    envelope, and a worker dead-letters it."""
     if payload[:1] != b"\xc0":
         return None, payload
     end = payload.find(b"\x00", 1)
     if end < 0:
         return None, payload
-    return payload[1:end].decode(), payload[end + 1 :]
+    try:
+        return payload[1:end].decode(), payload[end + 1 :]
+    except UnicodeDecodeError:
+        return None, payload
 
 
 def key_and_token(message_id: bytes, carried: str | None, key: str, token: str) -> tuple[str, str]:

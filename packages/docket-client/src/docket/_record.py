@@ -30,7 +30,9 @@ if TYPE_CHECKING:
     from ._docket import Docket
     from ._execution import Execution
 
-FIELDS = ("g", "s", "o", "x", "pc", "pt", "pm", "pu")
+PROGRESS_FIELDS = ("pc", "pt", "pm", "pu")
+"""The task hash fields of an execution's progress: current, total, message, updated (ms)."""
+FIELDS = ("g", "s", "o", "x", *PROGRESS_FIELDS)
 """The fields read for a record, in this order (the envelope and state come besides)."""
 
 
@@ -68,16 +70,22 @@ def outcome_field(completed_ms: int | None, worker: str, started_ms: int | None,
     return f"{completed}\x1f{worker}\x1f{started}\x1f{error}"
 
 
-def _status(values: list[Any], state: Any, holder: Any, decoded: bool) -> Status:
-    g, _s, o, x, pc, pt, pm, pu = values
-    z, w, a, e = (_text(o) or "\x1f\x1f\x1f").split("\x1f", 3)
-    started, finished, updated = _ms(a or None), _ms(z or None), _ms(pu)
-    progress = ExecutionProgress(
+def progress_from(pc: Any, pt: Any, pm: Any, pu: Any) -> ExecutionProgress:
+    """The progress the PROGRESS_FIELDS of a record say (total 100 when none was set)."""
+    updated = _ms(pu)
+    return ExecutionProgress(
         current=_ms(pc),
         total=_ms(pt) or 100,
         message=_text(pm),
         updated_at=None if updated is None else ms_to_datetime(updated),
     )
+
+
+def _status(values: list[Any], state: Any, holder: Any, decoded: bool) -> Status:
+    g, _s, o, x, pc, pt, pm, pu = values
+    z, w, a, e = (_text(o) or "\x1f\x1f\x1f").split("\x1f", 3)
+    started, finished = _ms(a or None), _ms(z or None)
+    progress = progress_from(pc, pt, pm, pu)
     return Status(
         state=ExecutionState(_text(state)),
         worker=w or _text(holder),

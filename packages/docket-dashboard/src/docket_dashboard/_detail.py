@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from docket import Docket, Execution, ExecutionState
+from docket import Docket, Execution, ExecutionProgress, ExecutionState
 from docket._keys import check_task_key
+from docket._record import PROGRESS_FIELDS, progress_from
 
 SHOWN_LENGTH = 2000
 """The longest repr of a result or exception the execution page shows."""
@@ -44,12 +45,15 @@ class Detail:
 
 def progress_fields(execution: Execution) -> dict[str, Any]:
     """The state and progress of `execution` for the page and the live feed."""
-    progress = execution.progress
+    return _feed_row(execution.key, execution.state.value, execution.progress)
+
+
+def _feed_row(key: str, state: str, progress: ExecutionProgress) -> dict[str, Any]:
     total = progress.total or 0
     current = progress.current or 0
     return {
-        "key": execution.key,
-        "state": execution.state.value,
+        "key": key,
+        "state": state,
         "current": current,
         "total": total,
         "percent": round(100 * current / total) if total else 0,
@@ -87,9 +91,9 @@ async def detail(docket: Docket, key: str) -> Detail | None:
     return Detail(execution, timeline(execution), result, raised)
 
 
-PROGRESS_FIELDS = ("g", "s", "pc", "pt", "pm")
+FEED_FIELDS = ("g", "s", *PROGRESS_FIELDS)
 """What the progress feed reads of each task hash: its holder's token (there while the hash
-is), the recorded state, and the progress counters and message."""
+is), the recorded state, and the progress (as a record read has them)."""
 
 
 async def progress_of(docket: Docket, keys: Sequence[str]) -> list[dict[str, Any]]:
@@ -104,7 +108,7 @@ async def progress_of(docket: Docket, keys: Sequence[str]) -> list[dict[str, Any
     replies = await asyncio.gather(
         *(
             view.backend.transport.execute_many(
-                [("HMGET", view.keys.task(key), *PROGRESS_FIELDS) for key in listed]
+                [("HMGET", view.keys.task(key), *FEED_FIELDS) for key in listed]
             )
             for view, listed in by_view.values()
         )
@@ -112,32 +116,21 @@ async def progress_of(docket: Docket, keys: Sequence[str]) -> list[dict[str, Any
     read: dict[str, Any] = {}
     for (_view, listed), values in zip(by_view.values(), replies, strict=True):
         read.update(zip(listed, values, strict=True))
+    for values in read.values():
+        if isinstance(values, Exception):
+            raise values
+    hashless = [key for key in keys if read[key][0] is None]  # read as get_execution does
+    found = await asyncio.gather(*map(docket.get_execution, hashless))
+    records = dict(zip(hashless, found, strict=True))
     fields = []
     for key in keys:
         values = read[key]
-        if isinstance(values, Exception):
-            raise values
-        if values[0] is None:  # no task hash
-            execution = await docket.get_execution(key)
+        if key in records:
+            execution = records[key]
             fields.append(
                 progress_fields(execution) if execution else {"key": key, "state": "gone"}
             )
         else:
-            fields.append(_progress_from(key, values))
+            state = values[1].decode() if isinstance(values[1], bytes) else values[1]
+            fields.append(_feed_row(key, state or "running", progress_from(*values[2:])))
     return fields
-
-
-def _progress_from(key: str, values: Sequence[Any]) -> dict[str, Any]:
-    _token, state, current, total, message = (
-        v.decode(errors="replace") if isinstance(v, bytes) else v for v in values
-    )
-    current_n = int(float(current)) if current else 0
-    total_n = int(float(total)) if total else 100  # as ExecutionProgress has it
-    return {
-        "key": key,
-        "state": state or "running",
-        "current": current_n,
-        "total": total_n,
-        "percent": round(100 * current_n / total_n) if total_n else 0,
-        "message": message or "",
-    }

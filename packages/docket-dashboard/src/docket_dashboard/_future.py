@@ -12,11 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from docket import Docket, Execution, ExecutionState
-from docket._decoding import execution_from_envelope
-from docket._errors import MessageDecodeError
-from docket._generated import unwrapped
-from docket._signing import unsigned
-from docket._speedups import decode_envelope
+from docket._decoding import execution_from_envelope, task_name_of
 from docket._status import Status
 
 SPAN = 2000
@@ -30,6 +26,8 @@ Position = tuple[float, bytes]
 
 @dataclass(frozen=True, slots=True)
 class Match:
+    """A matching execution, and where it stands in its shard's queue."""
+
     position: Position
     execution: Execution
 
@@ -62,16 +60,6 @@ def parse_ranks(text: str, shards: int) -> list[int]:
     return [int(p) for p in parts]
 
 
-def _name_of(payload: bytes) -> str:
-    """The task name an envelope carries, read without unpickling anything ('' if none)."""
-    try:
-        _carried, envelope = unwrapped(payload)
-        name: str = decode_envelope(unsigned(envelope))[2]
-    except (MessageDecodeError, ValueError, IndexError):
-        return ""
-    return name
-
-
 async def _window(view: Docket, rank: int, query: str) -> _Window:
     transport, keys = view.backend.transport, view.keys
     entries: Any = await transport.execute(
@@ -90,7 +78,7 @@ async def _window(view: Docket, rank: int, query: str) -> _Window:
         if not isinstance(payload, bytes):
             continue  # run or cancelled since the ZRANGE
         key = member.decode(errors="replace")
-        if query not in key and query not in _name_of(payload):
+        if query not in key and query not in (task_name_of(payload) or ""):
             continue
         decoded = execution_from_envelope(view, payload, key=key)
         if decoded is not None:

@@ -50,6 +50,9 @@ def envelope_of(
     carried = None
     if payload[0] == MARK:
         carried, payload = unwrapped(payload)
+        if not payload:  # a carried key and nothing after it
+            dispatcher.dead_letter(message_id, carried or "", NO_ENVELOPE_REASON)
+            return None
     if dispatcher.signer is not None or payload[0] == SIGNED_BYTE:
         envelope = _verified(dispatcher, message_id, payload)
     else:
