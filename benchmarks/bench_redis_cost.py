@@ -83,15 +83,18 @@ def _limited_case(docket: Docket, ran: list[int]) -> Callable[[], Awaitable[Any]
     return lambda: docket.add(limited)(next(counter))
 
 
-CASES: dict[str, tuple[Case, timedelta]] = {
-    "no-op": (_noop_case, timedelta(0)),
-    "keyed add": (_keyed_case, timedelta(0)),
-    "future task": (_future_case, timedelta(0)),
-    "retry": (_retry_case, timedelta(0)),
-    "state tracking (records)": (_noop_case, timedelta(minutes=15)),
-    "result kept": (_result_case, timedelta(minutes=15)),
-    "ConcurrencyLimit": (_limited_case, timedelta(0)),
+CASES: dict[str, tuple[Case, timedelta, int]] = {
+    "no-op": (_noop_case, timedelta(0), 1),
+    "keyed add": (_keyed_case, timedelta(0), 1),
+    "future task": (_future_case, timedelta(0), 1),
+    "retry": (_retry_case, timedelta(0), 1),
+    "state tracking (records)": (_noop_case, timedelta(minutes=15), 1),
+    "result kept": (_result_case, timedelta(minutes=15), 1),
+    "ConcurrencyLimit": (_limited_case, timedelta(0), 1),
+    "no-op, shards=3": (_noop_case, timedelta(0), 3),
+    "ConcurrencyLimit, shards=3": (_limited_case, timedelta(0), 3),
 }
+"""Each case: how its tasks are added, the docket's execution_ttl, and its shards."""
 
 
 async def _add_all(add: Callable[[], Awaitable[Any]], tasks: int) -> None:
@@ -108,8 +111,11 @@ async def plain_floor(client: "redis.asyncio.Redis", tasks: int) -> None:
     await client.delete(stream)
 
 
-async def docket_case(url: str, case: Case, records: timedelta, tasks: int) -> ServerCost:
-    async with Docket(name=f"cost-{uuid.uuid4().hex}", url=url, execution_ttl=records) as docket:
+async def docket_case(
+    url: str, case: Case, records: timedelta, tasks: int, shards: int = 1
+) -> ServerCost:
+    name = f"cost-{uuid.uuid4().hex}"
+    async with Docket(name=name, url=url, execution_ttl=records, shards=shards) as docket:
         ran = [0]
         add = case(docket, ran)
 
@@ -153,11 +159,11 @@ def _report(benchmark: Benchmark, label: str, cost: ServerCost, floor: ServerCos
 @pytest.mark.timeout(600)
 @pytest.mark.parametrize("name", list(CASES))
 def test_redis_cost_per_task(benchmark: Benchmark, cost_server_url: str, name: str) -> None:
-    case, records = CASES[name]
+    case, records, shards = CASES[name]
 
     async def both() -> tuple[ServerCost, ServerCost]:
         floor = await floor_cost(cost_server_url, TASKS)
-        return floor, await docket_case(cost_server_url, case, records, TASKS)
+        return floor, await docket_case(cost_server_url, case, records, TASKS, shards)
 
     floor, cost = benchmark.pedantic(lambda: asyncio.run(both()), rounds=1)
     _report(benchmark, "plain floor", floor, floor)

@@ -10,6 +10,7 @@ import pytest
 from docket import ConcurrencyLimit, Docket, ExecutionState, Worker
 
 from ..helpers import wait_until
+from ._shards import keys_on_one_shard
 
 Span = tuple[float, float]
 
@@ -100,17 +101,18 @@ async def test_parked_runs_wait_in_order_and_show_as_scheduled(docket: Docket) -
         if n == 0:
             await release.wait()
 
+    keys = keys_on_one_shard(docket, "job", 5)
     for n in range(5):
-        await docket.add(job, key=f"job-{n}")(n)
+        await docket.add(job, key=keys[n])(n)
     async with Worker(docket, concurrency=10).running():
         await wait_until(lambda: order == [0], what="the first run")
 
         async def parked() -> bool:
-            waiting = await docket.get_execution("job-3")
+            waiting = await docket.get_execution(keys[3])
             return waiting is not None and waiting.state is ExecutionState.SCHEDULED
 
         await wait_until(parked, what="the others to be parked")
-        assert await docket.add(job, key="job-3")(99) is not None  # the key is still pending
+        assert await docket.add(job, key=keys[3])(99) is not None  # the key is still pending
         release.set()
         await wait_until(lambda: len(order) == 5, what="every run")
     assert order == [0, 1, 2, 3, 4]  # first come, first served
@@ -124,17 +126,18 @@ async def test_a_cancelled_parked_run_does_not_block_the_others(docket: Docket) 
         if n == 0:
             await release.wait()
 
+    keys = keys_on_one_shard(docket, "job", 3)
     for n in range(3):
-        await docket.add(job, key=f"job-{n}")(n)
+        await docket.add(job, key=keys[n])(n)
     async with Worker(docket, concurrency=10).running():
         await wait_until(lambda: ran == [0], what="the first run")
 
         async def parked() -> bool:
-            waiting = await docket.get_execution("job-1")
+            waiting = await docket.get_execution(keys[1])
             return waiting is not None and waiting.state is ExecutionState.SCHEDULED
 
         await wait_until(parked, what="job-1 to be parked")
-        assert await docket.cancel("job-1")
+        assert await docket.cancel(keys[1])
         release.set()
         await wait_until(lambda: ran == [0, 2], what="job-2 to run")
 

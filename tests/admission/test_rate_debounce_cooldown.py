@@ -18,6 +18,7 @@ from docket import (
 )
 
 from ..helpers import wait_until
+from ._shards import keys_on_one_shard
 
 
 async def test_ten_per_second_over_three_seconds_runs_thirty(docket: Docket) -> None:
@@ -102,8 +103,8 @@ async def test_cooldown_runs_the_first_and_drops_repeats(docket: Docket, worker:
     async def alert(n: int, cool: Cooldown = Cooldown(timedelta(hours=1))) -> None:
         ran.append(n)
 
-    for n in range(5):
-        await docket.add(alert)(n)
+    for n, key in enumerate(keys_on_one_shard(docket, "alert", 5)):
+        await docket.add(alert, key=key)(n)
     await worker.run_until_finished()
     assert ran == [0]
 

@@ -279,14 +279,58 @@ async def test_opening_with_another_number_of_shards_is_refused_while_work_is_le
         await resharded.clear()
 
 
-async def test_a_sharded_docket_refuses_tasks_with_admission_limits(sharded: Docket) -> None:
-    async def limited(
-        customer: int, concurrency: ConcurrencyLimit = ConcurrencyLimit("customer", 1)
-    ) -> None: ...
+async def test_a_concurrency_limit_holds_across_the_shards(sharded: Docket) -> None:
+    running, most, done = 0, 0, []
 
-    sharded.register(limited)
-    with pytest.raises(ValueError, match="shards=1"):
-        Worker(sharded)
+    async def limited(
+        n: int, concurrency: ConcurrencyLimit = ConcurrencyLimit(max_concurrent=2)
+    ) -> None:
+        nonlocal running, most
+        running += 1
+        most = max(most, running)
+        await asyncio.sleep(0.01)
+        running -= 1
+        done.append(n)
+
+    keys = keys_on_every_shard(4)
+    for n, key in enumerate(keys):
+        await sharded.add(limited, key=key)(n)
+    a, b = Worker(sharded, name="a", concurrency=10), Worker(sharded, name="b", concurrency=10)
+    async with a.running(), b.running():
+        await wait_until(lambda: len(done) == len(keys), what="every limited run")
+    assert sorted(done) == list(range(len(keys)))
+    assert most == 2
+    limits = sharded.keys.limit("concurrency", "limited")
+    assert limits.startswith("{" + sharded.name + "}:")  # one slot for the limit, many for tasks
+
+
+async def test_a_waiter_whose_wake_was_lost_comes_back_by_itself(sharded: Docket) -> None:
+    release, ran = asyncio.Event(), []
+
+    async def exclusive(
+        n: int, limit: ConcurrencyLimit = ConcurrencyLimit(max_concurrent=1)
+    ) -> None:
+        ran.append(n)
+        if n == 0:
+            await release.wait()
+
+    first, second = keys_on_every_shard(1)[:2]  # on two shards
+    await sharded.add(exclusive, key=first)(0)
+    worker = Worker(sharded, concurrency=4, redelivery_timeout=timedelta(seconds=1))
+    async with worker.running():
+        await wait_until(lambda: ran == [0], what="the first run to hold the slot")
+        await sharded.add(exclusive, key=second)(1)
+        waiters = sharded.keys.limit("concurrency", "exclusive") + ":waiting"
+        transport = sharded.backend.transport
+
+        async def waiting() -> bool:
+            return int(await transport.execute("ZCARD", waiters)) == 1
+
+        await wait_until(waiting, what="the second run to wait for the slot")
+        # A worker that died between taking the waiter and making it due loses its wake.
+        await transport.execute("DEL", waiters)
+        release.set()
+        await wait_until(lambda: ran == [0, 1], within=10, what="the waiter to come back")
 
 
 async def test_one_shard_keeps_todays_layout(docket_url: str, name: str) -> None:

@@ -27,14 +27,18 @@ from ._scripts import (
     BY_SHA,
     CANCEL,
     EXECUTION,
+    GATE,
     HANDBACK,
     HOLD,
     MOVE_DUE,
     PROGRESS,
+    RECHECK,
     RELEASE,
     SCHEDULE,
     SCHEDULE_BATCH,
     UNHOLD,
+    UNPARK,
+    WAKE,
     Script,
 )
 
@@ -70,7 +74,7 @@ _SCRIPTS: dict[Role, tuple[Script, ...]] = {
     "producer": (SCHEDULE, SCHEDULE_BATCH, CANCEL, EXECUTION),
     "worker": (
         *(SCHEDULE, ACK, ADMIT, RELEASE, HANDBACK, MOVE_DUE, PROGRESS, EXECUTION),
-        *(HOLD, UNHOLD),
+        *(HOLD, UNHOLD, GATE, WAKE, UNPARK, RECHECK),
     ),
     "operator": (EXECUTION,),
 }

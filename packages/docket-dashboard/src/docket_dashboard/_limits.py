@@ -7,6 +7,10 @@ docket-worker keeps them under the docket's hash tag (docket_worker._admission, 
 - ``...:waiting``: the parked waiters, ``token \\x1f key \\x1f queue score`` (a list for a
   ConcurrencyLimit, a sorted set for Fair); an entry whose key is no longer parked at that
   score is stale (cancelled or replaced) and skipped when a slot frees;
+- on a sharded docket the limits stay under the docket's own tag while its tasks are on the
+  shards (docket_worker._sharded_admission): every ``...:waiting`` is a sorted set of
+  ``token \x1f key \x1f shard``, and a waiter is parked while its key is parked (past 2^52) in
+  that shard's queue;
 - ``{tag}:rate:<scope>``: a sorted set of ``token:ms`` places, one per run of the window.
 
 ``<scope>`` is the task's name (or the marker's scope), and ``:argument=value`` when it limits
@@ -25,6 +29,7 @@ from datetime import datetime
 from typing import Any
 
 from docket import Docket
+from docket._docket_snapshot import PARKED_WAITING
 from docket._time import ms_to_datetime
 
 SCAN_COUNT = 1000
@@ -56,7 +61,7 @@ class Waiter:
     key: str
     token: str
     score: str
-    """The queue score it was parked at."""
+    """The queue score it was parked at (on a sharded docket: its shard's number)."""
     parked: bool = True
     """False when the entry is stale: the key is no longer parked at that score."""
 
@@ -81,7 +86,7 @@ class LimitsView:
 
     limits: list[Limit]
     cursor: int
-    """Where to go on from (0: nowhere; a sharded docket's shards are scanned from 0)."""
+    """Where to go on from (0: nowhere)."""
     complete: bool
     """Whether the scan went through every key."""
     looked_at: int
@@ -160,7 +165,7 @@ def _note(found: dict[tuple[str, str], Limit], tag: str, key: str) -> None:
         found[kind, scope] = Limit(kind, scope, base + ":holders", base + ":waiting")
 
 
-def _commands(limit: Limit) -> list[tuple[Any, ...]]:
+def _commands(limit: Limit, sharded: bool) -> list[tuple[Any, ...]]:
     """The bounded reads of one limit: counts, then the first SHOWN holders and waiters."""
     if limit.kind == "rate":
         return [
@@ -168,7 +173,7 @@ def _commands(limit: Limit) -> list[tuple[Any, ...]]:
             ("ZREVRANGE", limit.holders_key, 0, SHOWN - 1, "WITHSCORES"),
         ]
     assert limit.waiting_key is not None
-    if limit.kind == "fair":
+    if limit.kind == "fair" or sharded:
         waiting: list[tuple[Any, ...]] = [
             ("ZCARD", limit.waiting_key),
             ("ZRANGE", limit.waiting_key, 0, SHOWN - 1),
@@ -210,6 +215,25 @@ async def _check_parked(view: Docket, limits: list[Limit]) -> None:
         waiter.parked = score is not None and float(_text(score)) == float(waiter.score or "nan")
 
 
+async def _check_parked_on_shards(docket: Docket, limits: list[Limit]) -> None:
+    """Mark waiters of a sharded docket whose key is no longer parked on its shard as stale."""
+    waiters = [w for limit in limits for w in limit.waiters]
+    by_shard: dict[int, list[Waiter]] = {}
+    for waiter in waiters:
+        index = int(waiter.score) if waiter.score.isdigit() else -1
+        if 0 <= index < len(docket._views):
+            by_shard.setdefault(index, []).append(waiter)
+        else:
+            waiter.parked = False
+    for index, found in by_shard.items():
+        view = docket._views[index]
+        scores = await view.backend.transport.execute(
+            "ZMSCORE", view.keys.queue, *[w.key for w in found]
+        )
+        for waiter, score in zip(found, scores, strict=True):
+            waiter.parked = score is not None and float(_text(score)) >= PARKED_WAITING
+
+
 async def _in_use(view: Docket) -> dict[tuple[str, str], Limit]:
     """The limit keys the live workers of `view` list in their heartbeats."""
     found: dict[tuple[str, str], Limit] = {}
@@ -222,30 +246,25 @@ async def _in_use(view: Docket) -> dict[tuple[str, str], Limit]:
 async def read_limits(
     docket: Docket, running: dict[str, str], cursor: int = 0, scan: bool = False
 ) -> LimitsView:
-    """The limit keys of `docket` in use by its live workers, or (`scan`) all of them (each
-    shard in turn, from 0; else from `cursor`), with their holders (with the key when
-    `running`, token -> key, knows it) and waiters."""
-    views: list[Docket] = docket._views or [docket]
-    limits: list[Limit] = []
-    rounds, cursors = 0, []
-    for view in views:
-        if scan:
-            found, view_cursor, used = await _scan(view, cursor if len(views) == 1 else 0)
-        else:
-            found, view_cursor, used = await _in_use(view), 0, 0
-        rounds += used
-        cursors.append(view_cursor)
-        shown = sorted(found.values(), key=lambda limit: (limit.kind, limit.scope))
-        shown = shown[: max(0, KEY_CAP - len(limits))]
-        if not shown:
-            continue
-        batches = [_commands(limit) for limit in shown]
-        replies = await view.backend.transport.execute_many([c for b in batches for c in b])
+    """The limit keys of `docket` in use by its live workers, or (`scan`) all of them from
+    `cursor`, with their holders (with the key when `running`, token -> key, knows it) and
+    waiters. A sharded docket's limits are under its own tag, like a docket of one shard's."""
+    sharded = bool(docket._views)
+    if scan:
+        found, cursor, rounds = await _scan(docket, cursor)
+    else:
+        found, cursor, rounds = await _in_use(docket), 0, 0
+    limits = sorted(found.values(), key=lambda limit: (limit.kind, limit.scope))[:KEY_CAP]
+    if limits:
+        batches = [_commands(limit, sharded) for limit in limits]
+        replies = await docket.backend.transport.execute_many([c for b in batches for c in b])
         at = 0
-        for limit, batch in zip(shown, batches, strict=True):
+        for limit, batch in zip(limits, batches, strict=True):
             _fill(limit, replies[at : at + len(batch)], running)
             at += len(batch)
-        await _check_parked(view, shown)
-        limits += shown
-    complete = not any(cursors) and len(limits) < KEY_CAP
-    return LimitsView(limits, cursors[0] if len(views) == 1 else 0, complete, rounds, scan)
+        if sharded:
+            await _check_parked_on_shards(docket, limits)
+        else:
+            await _check_parked(docket, limits)
+    complete = cursor == 0 and len(limits) < KEY_CAP
+    return LimitsView(limits, cursor, complete, rounds, scan)

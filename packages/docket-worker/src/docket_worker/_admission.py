@@ -61,7 +61,7 @@ def _key(worker: "Worker", execution: Execution, rule: Rule, kind: str, value: b
     scope = rule.marker.scope or execution.function_name
     if value and rule.argument is not None:
         scope += f":{rule.argument}={_value(execution, rule)}"
-    return worker.docket.keys.limit(kind, scope)
+    return worker.root.docket.keys.limit(kind, scope)  # a sharded docket's: on its {name}
 
 
 def _arguments(
@@ -100,13 +100,38 @@ def _arguments(
     return (key, key, key), ("k", 0, timedelta_to_ms(marker.window), f"within {marker!r}", "")
 
 
-async def admit(
-    worker: "Worker", execution: Execution, rules: tuple[Rule, ...], payload: bytes
-) -> tuple[Verdict, list[Slot]]:
-    """Whether `execution` runs now, and the slots it then holds."""
+@dataclass(slots=True)
+class Judged:
+    """What admission needs of an execution's rules: their keys and values as admit.lua (and
+    gate.lua) take them, the slots a run would hold, and what each rule's verdict says."""
+
+    keys: list[str]
+    values: list[Any]
+    slots: list[Slot]
+    reasons: list[str]
+
+
+def judged(worker: "Worker", execution: Execution, rules: tuple[Rule, ...]) -> Judged:
+    """The keys and values of `rules` for one execution (three keys, five values each)."""
+    out = Judged([], [], [], [])
+    for rule in rules:
+        rule_keys, values = _arguments(worker, execution, rule)
+        out.keys += rule_keys
+        out.values += values
+        out.reasons.append(values[3])
+        if values[0] in ("c", "f"):
+            out.slots.append(Slot(values[0], *rule_keys, values[1]))
+        elif values[0] in ("r", "R"):
+            worker.dispatcher.windows[rule_keys[0]] = int(time.time() * 1000) + values[2]
+    return out
+
+
+async def settle(
+    worker: "Worker", execution: Execution, payload: bytes, keys: list[str], values: list[Any]
+) -> list[Any]:
+    """Run admit.lua for `execution` with rules' `keys` and `values`: its reply."""
     assert execution.message_id is not None
     docket = worker.docket
-    keys: list[str] = [docket.keys.task(execution.key)]
     args: list[Any] = [
         docket.now_ms(),
         int(time.time() * 1000),
@@ -116,35 +141,56 @@ async def admit(
         payload,
         docket.keys.wake,
         docket.backend.scripts.record_ms,
+        *values,
     ]
-    slots: list[Slot] = []
-    reasons: list[str] = []
-    for rule in rules:
-        rule_keys, values = _arguments(worker, execution, rule)
-        keys += rule_keys
-        args += values
-        reasons.append(values[3])
-        if values[0] in ("c", "f"):
-            slots.append(Slot(values[0], *rule_keys, values[1]))
-        elif values[0] in ("r", "R"):
-            worker.dispatcher.windows[rule_keys[0]] = args[1] + values[2]
-    reply = await worker.dispatcher.admissions((keys, args))
+    reply: list[Any] = await worker.dispatcher.admissions(
+        ([docket.keys.task(execution.key), *keys], args)
+    )
+    return reply
+
+
+def verdict_of(reply: list[Any]) -> Verdict:
     verdict = reply[0].decode() if isinstance(reply[0], bytes) else str(reply[0])
+    return verdict  # type: ignore[return-value]
+
+
+async def admit(
+    worker: "Worker", execution: Execution, rules: tuple[Rule, ...], payload: bytes
+) -> tuple[Verdict, list[Slot]]:
+    """Whether `execution` runs now, and the slots it then holds."""
+    if worker.root.docket.shards > 1:
+        from ._sharded_admission import admit_sharded
+
+        return await admit_sharded(worker, execution, rules, payload)
+    rule_args = judged(worker, execution, rules)
+    reply = await settle(worker, execution, payload, rule_args.keys, rule_args.values)
+    verdict = verdict_of(reply)
     if verdict == "run":
-        return "run", slots
+        return "run", rule_args.slots
     culprit = int(reply[-1]) - 1
-    reason = reasons[culprit]
+    log_verdict(worker, execution, verdict, reply, rules[culprit], rule_args.reasons[culprit])
+    return verdict, []
+
+
+def log_verdict(
+    worker: "Worker",
+    execution: Execution,
+    verdict: Verdict,
+    reply: list[Any],
+    rule: Rule,
+    reason: str,
+) -> None:
+    """Log why `execution` did not run now (`reply` is admit.lua's)."""
     name, key = execution.function_name, execution.key
-    if verdict == "park" and isinstance(rules[culprit].marker, Fair):
+    if verdict == "park" and isinstance(rule.marker, Fair):
         logger.debug("queued %s key=%s for its turn: %s", name, key, reason)  # every run does
     elif verdict == "park":
         logger.info("parked %s key=%s: %s; it runs when a slot frees", name, key, reason)
     elif verdict == "later":
-        due_in = (int(reply[1]) - docket.now_ms()) / 1000
+        due_in = (int(reply[1]) - worker.docket.now_ms()) / 1000
         logger.info("put off %s key=%s by %.3f s: %s", name, key, due_in, reason)
     else:
         logger.info("dropped %s key=%s: %s", name, key, reason)
-    return verdict, []  # type: ignore[return-value]
 
 
 SHOWN_LIMITS = 1000
@@ -169,6 +215,10 @@ def limits_in_use(workers: "list[Worker]") -> frozenset[str]:
 
 async def release(worker: "Worker", execution: Execution, slots: list[Slot]) -> None:
     """Give back `slots`, waking the next parked execution of each (release.lua)."""
+    if worker.root.docket.shards > 1:
+        from ._sharded_admission import release_sharded
+
+        return await release_sharded(worker, execution, slots)
     keys: list[str] = []
     args: list[Any] = [
         int(time.time() * 1000),
@@ -191,4 +241,4 @@ async def renew(worker: "Worker", held: dict[str, list[Slot]]) -> None:
         for token, slots in held.items()
         for slot in slots
     ]
-    await worker.docket.backend.transport.execute_many(commands)
+    await worker.root.docket.backend.transport.execute_many(commands)  # the limits' slot

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 from docket._backends.redis import Redelivery
 
 from ._admission import renew as renew_slots
+from ._sharded_admission import recheck_parked
 
 if TYPE_CHECKING:
     from ._worker import Worker
@@ -31,6 +32,8 @@ async def reclaim_abandoned(worker: "Worker") -> None:
     while True:
         await asyncio.sleep(interval)
         await sweep(worker)
+        if worker.root is not worker:  # a shard worker: its waiters whose wake was lost
+            await recheck_parked(worker)
 
 
 async def sweep(worker: "Worker") -> None:

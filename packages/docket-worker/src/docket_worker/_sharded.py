@@ -13,35 +13,19 @@ import asyncio
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from docket import Docket
 from docket._keys import shard_of
 from docket._perpetual import Perpetual
 
 from ._outage import survive_outages
-from ._resolve import plan_for
 
 if TYPE_CHECKING:
     from ._worker import Worker
-
-
-def check_shardable(docket: Docket) -> None:
-    """Refuse tasks whose admission limits a sharded docket cannot enforce: a limit's slots
-    live in one hash slot, its tasks on the shards of their keys."""
-    for name, function in docket.tasks.items():
-        rules = plan_for(function).admission
-        if rules:
-            kinds = ", ".join(sorted({type(rule.marker).__name__ for rule in rules}))
-            raise ValueError(
-                f"task {name} uses {kinds}, which a sharded docket (shards={docket.shards}) "
-                "cannot enforce across its shards: run it on a docket with shards=1."
-            )
 
 
 def shard_workers(worker: "Worker", options: dict[str, Any]) -> "list[Worker]":
     """One Worker per shard of `worker`'s docket, sharing its budget and name."""
     from ._worker import Worker
 
-    check_shardable(worker.docket)
     shards = []
     for view in worker.docket._views:
         shard = Worker(view, name=worker.name, concurrency=worker.concurrency, **options)

@@ -23,16 +23,20 @@ from ._loaded import ADMIT as ADMIT
 from ._loaded import BY_SHA as BY_SHA
 from ._loaded import CANCEL as CANCEL
 from ._loaded import EXECUTION as EXECUTION
+from ._loaded import GATE as GATE
 from ._loaded import HANDBACK as HANDBACK
 from ._loaded import HOLD as HOLD
 from ._loaded import MOVE_DUE as MOVE_DUE
 from ._loaded import PROGRESS as PROGRESS
+from ._loaded import RECHECK as RECHECK
 from ._loaded import RELEASE as RELEASE
 from ._loaded import REQUEUE as REQUEUE
 from ._loaded import SCHEDULE as SCHEDULE
 from ._loaded import SCHEDULE_BATCH as SCHEDULE_BATCH
 from ._loaded import STRIKE as STRIKE
 from ._loaded import UNHOLD as UNHOLD
+from ._loaded import UNPARK as UNPARK
+from ._loaded import WAKE as WAKE
 from ._loaded import Script as Script
 
 HoldEntry = tuple[bytes, str, str, str]

@@ -9,7 +9,9 @@
 --   kind 'c' ConcurrencyLimit (amount: max_concurrent, span: the lease), 'f' Fair (amount:
 --   in_flight, span: the lease, value: the argument's value), 'r' RateLimit that puts off,
 --   'R' one that drops (amount: limit, span: per), 'd' Debounce (span: settle), 'k' Cooldown
---   (span: window); reason: what the log and the record say when it bites.
+--   (span: window); reason: what the log and the record say when it bites. On a sharded
+--   docket, gate.lua judges the rules and this script is told its verdict as one rule of
+--   kind 'P' (park until span), 'L' (put off until span) or 'X' (drop): see prelude's judge.
 -- Holders of a slot are members of its sorted set, scored by when their lease ends: a worker
 -- renews them while the run lasts, so the slot of a worker that died frees itself when that
 -- lease ends (its message is delivered again then too, and takes it again).
@@ -28,98 +30,53 @@ local record_ms = tonumber(ARGV[9])
 local rules = (#ARGV - 9) / 5
 local RANK = 67108864  -- 2^26: a fair waiter's score is rank * RANK + arrival
 
-local function rule(n)
-  local at = 5 + 5 * n
-  return ARGV[at], tonumber(ARGV[at + 1]), tonumber(ARGV[at + 2])
-end
-
-local verdict, culprit, due = 'run', 0, 0
-local debounced_first = false  -- a Debounce rule whose burst this execution now leads
-for n = 1, rules do
-  local kind, amount, span = rule(n)
-  local a = KEYS[1 + 3 * n]
-  if kind == 'c' or kind == 'f' then
-    redis.call('ZREMRANGEBYSCORE', a, '-inf', lease_now)
-    if not redis.call('ZSCORE', a, token) and (kind == 'f' or redis.call('ZCARD', a) >= amount) then
-      verdict, culprit = 'park', n
-    end
-  elseif kind == 'r' or kind == 'R' then
-    redis.call('ZREMRANGEBYSCORE', a, '-inf', now - span)
-    if redis.call('ZCARD', a) >= amount then
-      local oldest = redis.call('ZRANGE', a, 0, 0, 'WITHSCORES')
-      due = math.max(tonumber(oldest[2]) + span, now + 1)
-      verdict, culprit = (kind == 'R') and 'drop' or 'later', n
-    end
-  elseif kind == 'd' then
-    if redis.call('GET', a) ~= token then
-      if redis.call('HGET', task, 'b') == '1' then
-        verdict, culprit = 'drop', n  -- a newer call of the burst came after it
-      else
-        debounced_first = true
-        verdict, culprit, due = 'later', n, now + span
-      end
-    end
-  elseif kind == 'k' then
-    local holder = redis.call('GET', a)
-    if holder and holder ~= token then
-      verdict, culprit = 'drop', n
-    end
-  end
-  if verdict ~= 'run' then
-    break
-  end
-end
+local verdict, culprit, due, debounced_first = judge(3, 9, rules, now, lease_now, token, function()
+  return redis.call('HGET', task, 'b') == '1'
+end)
 
 if verdict ~= 'run' then
   adopt(task, key, token, id)
 end
 if verdict == 'run' or redis.call('HGET', task, 'g') ~= token then
-  for n = 1, rules do
-    local kind, _, span = rule(n)
-    local a = KEYS[1 + 3 * n]
-    if kind == 'c' or kind == 'f' then
-      redis.call('ZADD', a, lease_now + span, token)
-      redis.call('PEXPIRE', a, span * 2)
-    elseif kind == 'r' or kind == 'R' then
-      local place = token .. ':' .. now  -- one member per run of the window
-      redis.call('ZADD', a, now, place)
-      redis.call('PEXPIRE', a, span)
-    elseif kind == 'd' then
-      redis.call('DEL', a)
-    elseif kind == 'k' then
-      redis.call('SET', a, token, 'PX', span)
-    end
-  end
+  take(3, 9, rules, now, lease_now, token)
   return {'run'}
 end
 
 redis.call('XACK', stream, group, id)
 redis.call('XDEL', stream, id)
 if verdict == 'park' then
-  -- Parked in the queue at a score no clock reaches (2^52 on), so it stays pending under its
-  -- key (cancel and replace find it there) but no scheduler moves it: release.lua does, when
-  -- it comes first among its slot's waiters that are still parked there.
   local kind = ARGV[5 + 5 * culprit]
-  local waiting = KEYS[2 + 3 * culprit]
-  local score = string.format('%.0f', 4503599627370496 + lease_now)  -- exact, not 4.5e+15
-  local entry = table.concat({token, key, score}, '\31')
-  if kind == 'f' then
-    local ranks, value = KEYS[3 + 3 * culprit], ARGV[9 + 5 * culprit]
-    local floor = tonumber(redis.call('HGET', ranks, '') or '0')
-    local rank = math.max(tonumber(redis.call('HINCRBY', ranks, value, 1)), floor + 1)
-    redis.call('HSET', ranks, value, rank)
-    redis.call('PEXPIRE', ranks, 86400000)  -- a day: ranks of values long gone fade away
-    local arrival = tonumber(redis.call('HINCRBY', ranks, ' arrivals', 1)) % RANK
-    redis.call('ZADD', waiting, rank * RANK + arrival, entry)
+  local score
+  if kind == 'P' then
+    -- A sharded docket's: gate.lua keeps its place among the waiters, and wake.lua has it
+    -- made due. Its score past 2^52 says when it comes back anyway, should that wake be
+    -- lost (recheck.lua).
+    score = string.format('%.0f', 4503599627370496 + due)
   else
-    redis.call('RPUSH', waiting, entry)
+    -- Parked in the queue at a score no clock reaches (2^52 on), so it stays pending under
+    -- its key (cancel and replace find it there) but no scheduler moves it: release.lua
+    -- does, when it comes first among its slot's waiters that are still parked there.
+    score = string.format('%.0f', 4503599627370496 + lease_now)  -- exact, not 4.5e+15
+    local waiting = KEYS[2 + 3 * culprit]
+    local entry = table.concat({token, key, score}, '\31')
+    if kind == 'f' then
+      local ranks, value = KEYS[3 + 3 * culprit], ARGV[9 + 5 * culprit]
+      local floor = tonumber(redis.call('HGET', ranks, '') or '0')
+      local rank = math.max(tonumber(redis.call('HINCRBY', ranks, value, 1)), floor + 1)
+      redis.call('HSET', ranks, value, rank)
+      redis.call('PEXPIRE', ranks, 86400000)  -- a day: ranks of values long gone fade away
+      local arrival = tonumber(redis.call('HINCRBY', ranks, ' arrivals', 1)) % RANK
+      redis.call('ZADD', waiting, rank * RANK + arrival, entry)
+    else
+      redis.call('RPUSH', waiting, entry)
+    end
   end
   redis.call('HDEL', task, 'm', 's', 'o')
   redis.call('HSET', task, 'p', carrying_key(key, payload))
   redis.call('ZADD', queue, score, key)
   if kind == 'f' then
-    local _, most, lease = rule(culprit)
-    local holders, ranks = KEYS[1 + 3 * culprit], KEYS[3 + 3 * culprit]
+    local most, lease = tonumber(ARGV[6 + 5 * culprit]), tonumber(ARGV[7 + 5 * culprit])
+    local holders, waiting, ranks = KEYS[1 + 3 * culprit], KEYS[2 + 3 * culprit], KEYS[3 + 3 * culprit]
     if wake_waiters(queue, holders, waiting, ranks, 'f', most, lease_now, lease) then
       redis.call('PUBLISH', wake, 0)
     end
@@ -129,8 +86,10 @@ end
 if verdict == 'later' then
   put(stream, queue, task, key, token, payload, due, false, wake, false)
   if debounced_first then
-    local burst = KEYS[1 + 3 * culprit]
-    redis.call('SET', burst, token, 'PX', tonumber(ARGV[7 + 5 * culprit]) * 2 + 1000)
+    if ARGV[5 + 5 * culprit] == 'd' then  -- else gate.lua set the burst's leader
+      local burst = KEYS[1 + 3 * culprit]
+      redis.call('SET', burst, token, 'PX', tonumber(ARGV[7 + 5 * culprit]) * 2 + 1000)
+    end
     redis.call('HSET', task, 'b', '1')
   end
   return {'later', due, culprit}

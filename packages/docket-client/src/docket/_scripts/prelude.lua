@@ -202,3 +202,73 @@ local function wake_waiters(queue, holders, waiting, ranks, kind, max, lease_now
   end
   return woke
 end
+
+-- Judge an execution's admission rules (admit.lua, gate.lua): the rules' keys are three each
+-- from KEYS[k0 + 1], their values five each from ARGV[a0 + 1] (kind, amount, span_ms, reason,
+-- value: see admit.lua). `burst_led()` says whether a Debounce burst this execution led was put
+-- off before. Returns the verdict ('run', 'park', 'later' or 'drop'), the culprit rule's
+-- number, when a 'later' is due, and whether the execution now leads a Debounce burst.
+-- Kinds 'P', 'L' and 'X' (park, later, drop) carry a verdict gate.lua reached for a sharded
+-- docket: 'P' parks until span_ms, 'L' puts off until span_ms (amount 1: leading a burst).
+local function judge(k0, a0, rules, now, lease_now, token, burst_led)
+  for n = 1, rules do
+    local at = a0 + 5 * (n - 1)
+    local kind, amount, span = ARGV[at + 1], tonumber(ARGV[at + 2]), tonumber(ARGV[at + 3])
+    local a = KEYS[k0 + 3 * n - 2]
+    if kind == 'c' or kind == 'f' then
+      redis.call('ZREMRANGEBYSCORE', a, '-inf', lease_now)
+      if not redis.call('ZSCORE', a, token) and (kind == 'f' or redis.call('ZCARD', a) >= amount) then
+        return 'park', n, 0, false
+      end
+    elseif kind == 'r' or kind == 'R' then
+      redis.call('ZREMRANGEBYSCORE', a, '-inf', now - span)
+      if redis.call('ZCARD', a) >= amount then
+        local oldest = redis.call('ZRANGE', a, 0, 0, 'WITHSCORES')
+        local due = math.max(tonumber(oldest[2]) + span, now + 1)
+        return (kind == 'R') and 'drop' or 'later', n, due, false
+      end
+    elseif kind == 'd' then
+      if redis.call('GET', a) ~= token then
+        if burst_led() then
+          return 'drop', n, 0, false  -- a newer call of the burst came after it
+        end
+        return 'later', n, now + span, true
+      end
+    elseif kind == 'k' then
+      local holder = redis.call('GET', a)
+      if holder and holder ~= token then
+        return 'drop', n, 0, false
+      end
+    elseif kind == 'P' then
+      return 'park', n, span, false
+    elseif kind == 'L' then
+      return 'later', n, span, amount == 1
+    elseif kind == 'X' then
+      return 'drop', n, 0, false
+    end
+  end
+  return 'run', 0, 0, false
+end
+
+-- Take what an admitted run holds of each of its rules (see judge): its slot of each
+-- ConcurrencyLimit and Fair (until its lease ends), its place in each rate window, the end of
+-- its Debounce burst, its Cooldown.
+local function take(k0, a0, rules, now, lease_now, token)
+  for n = 1, rules do
+    local at = a0 + 5 * (n - 1)
+    local kind, span = ARGV[at + 1], tonumber(ARGV[at + 3])
+    local a = KEYS[k0 + 3 * n - 2]
+    if kind == 'c' or kind == 'f' then
+      redis.call('ZADD', a, lease_now + span, token)
+      redis.call('PEXPIRE', a, span * 2)
+    elseif kind == 'r' or kind == 'R' then
+      local place = token .. ':' .. now  -- one member per run of the window
+      redis.call('ZADD', a, now, place)
+      redis.call('PEXPIRE', a, span)
+    elseif kind == 'd' then
+      redis.call('DEL', a)
+    elseif kind == 'k' then
+      redis.call('SET', a, token, 'PX', span)
+    end
+  end
+end
